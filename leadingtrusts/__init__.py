@@ -1,0 +1,1 @@
+"""LeadingTrusts: validated programme data, site build, members gateway."""
