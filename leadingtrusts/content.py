@@ -1,0 +1,296 @@
+"""Load content/ through the schema, check it across files, and hand out one SiteData.
+
+Every mistake becomes a `Problem` naming file, line, column and field; all of
+them are collected and raised together so an editor fixes a pull request in
+one pass rather than one error per build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import schema
+from .errors import ContentError, Problem
+from .yamlsource import Path_, SourceMap, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A validated model and the map of where its values came from."""
+
+    model: M
+    source: SourceMap
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dt.date, dt.time)):
+        return f"'{value.isoformat()}'"
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
+def _fields_at(model: type[BaseModel], loc: Path_) -> list[str]:
+    """The field names allowed at `loc` inside `model`, for did-you-mean hints."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return []
+            current = info.annotation
+        elif isinstance(part, int) or hasattr(current, "__args__"):
+            args = [a for a in getattr(current, "__args__", ()) if a is not type(None)]
+            current = args[-1] if args else None
+        while hasattr(current, "__args__") and not (isinstance(current, type)
+                                                    and issubclass(current, BaseModel)):
+            args = [a for a in current.__args__ if isinstance(a, type) and issubclass(a, BaseModel)]
+            if not args:
+                break
+            current = args[0]
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _problem(error: dict[str, Any], source: SourceMap, model: type[BaseModel]) -> Problem:
+    """Turn one pydantic error into an editor's message at the right line."""
+    loc: Path_ = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return source.problem(loc[:-1], f"required field '{loc[-1]}' is missing")
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        message = f"unknown field '{loc[-1]}'"
+        if hint:
+            message += f": did you mean '{hint[0]}'?"
+        if allowed:
+            message += f" (expected one of: {', '.join(allowed)})"
+        return source.problem(loc, message, key=True)
+    message = error["msg"]
+    for prefix, replacement in (("Input should be ", "expected "), ("Value error, ", ""),
+                                ("Assertion failed, ", "")):
+        if message.startswith(prefix):
+            message = replacement + message[len(prefix):]
+    if kind not in ("value_error", "assertion_error") or loc and loc[-1] in ("start", "end"):
+        message += f", found {_describe(error.get('input'))}"
+    return source.problem(loc, message)
+
+
+def load_file(path: Path, model: type[M]) -> Loaded[M]:
+    """Parse one YAML file and validate it against its model."""
+    document = read_yaml(path)
+    try:
+        return Loaded(model.model_validate(document.data), document.source)
+    except ValidationError as error:
+        raise ContentError([_problem(e, document.source, model)
+                            for e in error.errors(include_url=False)]) from None
+
+
+# --- the aggregates the site renders -----------------------------------------
+
+KIND_LABELS: dict[schema.SessionKind, tuple[str, str]] = {
+    schema.SessionKind.ceo_visit: ("CEO visit", "CEO visits"),
+    schema.SessionKind.deep_dive: ("deep-dive day", "deep-dive days"),
+    schema.SessionKind.webinar: ("webinar", "webinars"),
+    schema.SessionKind.conference: ("conference", "conferences"),
+}
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """One cohort's programme: its dates, price, eligibility and schedule."""
+
+    id: str
+    info: schema.CohortFile
+    pricing: schema.PricingFile
+    eligibility: schema.EligibilityFile
+    schedule: schema.ScheduleFile
+
+    @property
+    def number(self) -> int:
+        return self.info.number
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @cached_property
+    def sessions(self) -> list[schema.Session]:
+        """Every session in date order."""
+        return sorted((s for term in self.schedule.terms for s in term.sessions),
+                      key=lambda s: (s.date, s.start or dt.time.min))
+
+    @cached_property
+    def counts(self) -> dict[schema.SessionKind, int]:
+        """How many sessions of each kind the schedule holds (every kind, zero included)."""
+        found = Counter(s.kind for s in self.sessions)
+        return {kind: found.get(kind, 0) for kind in schema.SessionKind}
+
+    @property
+    def deadline(self) -> dt.datetime:
+        return self.info.application.deadline
+
+
+@dataclass(frozen=True)
+class SiteData:
+    programme: schema.ProgrammeFile
+    principles: list[schema.Principle]
+    cohorts: list[Cohort]  # oldest first
+
+    @property
+    def latest(self) -> Cohort:
+        return self.cohorts[-1]
+
+    def cohort(self, cohort_id: str | None) -> Cohort:
+        """The cohort called `cohort_id`, or the latest for None or 'latest'."""
+        if cohort_id in (None, "", "latest"):
+            return self.latest
+        for cohort in self.cohorts:
+            if cohort.id == cohort_id:
+                return cohort
+        known = ", ".join(c.id for c in self.cohorts)
+        raise ContentError([Problem("content/cohorts", None, None, "",
+                                    f"no cohort called '{cohort_id}' (known: {known})")])
+
+
+# --- cross-file checks -------------------------------------------------------
+
+def _check_schedule(cohort: Cohort, schedule_src: SourceMap, cohort_src: SourceMap) -> list[Problem]:
+    problems = []
+    runs = cohort.info.runs
+    seen: dict[tuple, Path_] = {}
+    for t, term in enumerate(cohort.schedule.terms):
+        for s, session in enumerate(term.sessions):
+            path: Path_ = ("terms", t, "sessions", s)
+            if not runs.starts <= session.date <= runs.ends:
+                problems.append(schedule_src.problem(
+                    path + ("date",),
+                    f"expected a date within the cohort's dates ({runs.starts.isoformat()} to "
+                    f"{runs.ends.isoformat()}, set in cohort.yml), found '{session.date.isoformat()}'"))
+            for key in ((session.kind, session.date, session.start), (session.date, session.title)):
+                if key in seen:
+                    first = schedule_src.locate(seen[key])
+                    problems.append(schedule_src.problem(
+                        path, f"duplicate session: '{session.title}' on {session.date.isoformat()} "
+                        f"is already listed (line {first.line if first else '?'})"))
+                    break
+                seen[key] = path
+    if cohort.sessions and cohort.deadline.date() >= cohort.sessions[0].date:
+        problems.append(cohort_src.problem(
+            ("application", "deadline"),
+            f"expected a deadline before the first session "
+            f"({cohort.sessions[0].date.isoformat()}), found '{cohort.deadline.isoformat()}'"))
+    opens = cohort.info.application.opens
+    if opens and opens >= cohort.deadline.date():
+        problems.append(cohort_src.problem(("application", "opens"),
+                                           "expected the application window to open before the deadline"))
+    return problems
+
+
+def _check_inclusions(cohort: Cohort, pricing_src: SourceMap) -> list[Problem]:
+    problems = []
+    for i, inclusion in enumerate(cohort.pricing.includes):
+        if inclusion.counts is None:
+            continue
+        actual = cohort.counts[inclusion.counts]
+        plural = KIND_LABELS[inclusion.counts][1]
+        if actual == 0:
+            problems.append(pricing_src.problem(
+                ("includes", i, "counts"),
+                f"counts {plural}, but schedule.yml has none"))
+        elif inclusion.promised is not None and inclusion.promised != actual:
+            problems.append(pricing_src.problem(
+                ("includes", i, "promised"),
+                f"promises {inclusion.promised} {plural}, but schedule.yml lists {actual}"))
+    return problems
+
+
+def load_cohort(folder: Path) -> Cohort:
+    """Load and cross-check one cohort's folder."""
+    problems: list[Problem] = []
+    loaded: dict[str, Loaded[Any]] = {}
+    for name, model in (("cohort", schema.CohortFile), ("pricing", schema.PricingFile),
+                        ("eligibility", schema.EligibilityFile), ("schedule", schema.ScheduleFile)):
+        try:
+            loaded[name] = load_file(folder / f"{name}.yml", model)
+        except ContentError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ContentError(problems)
+    cohort = Cohort(folder.name, loaded["cohort"].model, loaded["pricing"].model,
+                    loaded["eligibility"].model, loaded["schedule"].model)
+    problems = (_check_schedule(cohort, loaded["schedule"].source, loaded["cohort"].source)
+                + _check_inclusions(cohort, loaded["pricing"].source))
+    if problems:
+        raise ContentError(problems)
+    return cohort
+
+
+def _check_principles(loaded: Loaded[schema.PrinciplesFile]) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for i, principle in enumerate(loaded.model.principles):
+        if principle.id in seen:
+            problems.append(loaded.source.problem(("principles", i, "id"),
+                                                  f"duplicate principle id '{principle.id}'"))
+        seen.add(principle.id)
+    return problems
+
+
+def load_site(content_dir: Path) -> SiteData:
+    """Load every data file under `content_dir`; raise one ContentError listing all problems."""
+    problems: list[Problem] = []
+    programme = principles = None
+    cohorts: list[Cohort] = []
+    try:
+        programme = load_file(content_dir / "programme.yml", schema.ProgrammeFile)
+    except ContentError as error:
+        problems.extend(error.problems)
+    try:
+        principles = load_file(content_dir / "principles.yml", schema.PrinciplesFile)
+        problems.extend(_check_principles(principles))
+    except ContentError as error:
+        problems.extend(error.problems)
+    folders = sorted(p for p in (content_dir / "cohorts").glob("*") if p.is_dir())
+    if not folders:
+        problems.append(Problem(f"{content_dir}/cohorts", None, None, "",
+                                "expected at least one cohort folder"))
+    for folder in folders:
+        try:
+            cohorts.append(load_cohort(folder))
+        except ContentError as error:
+            problems.extend(error.problems)
+    numbers = Counter(c.number for c in cohorts)
+    for cohort in cohorts:
+        if numbers[cohort.number] > 1:
+            problems.append(Problem(f"{content_dir}/cohorts/{cohort.id}/cohort.yml", None, None,
+                                    "number", f"cohort number {cohort.number} is used by more "
+                                    "than one cohort folder"))
+    if problems:
+        raise ContentError(problems)
+    assert programme is not None and principles is not None
+    return SiteData(programme.model, list(principles.model.principles),
+                    sorted(cohorts, key=lambda c: c.number))
+
+
+def json_schemas() -> dict[str, str]:
+    """The JSON Schema text for each published schema file name."""
+    return {name: json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+            for name, model in schema.JSON_SCHEMAS.items()}

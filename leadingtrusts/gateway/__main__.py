@@ -1,0 +1,5 @@
+"""`python -m leadingtrusts.gateway members ...`"""
+
+from .cli import main
+
+raise SystemExit(main())

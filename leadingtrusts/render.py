@@ -1,0 +1,117 @@
+"""Formatting helpers the templates use: money, dates, times, counts, deadlines.
+
+They return plain text; escaping is the template engine's job (autoescape is
+on for every template and macro), so nothing here builds HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import schema
+from .content import KIND_LABELS, Cohort
+
+
+def money(price: schema.Price) -> str:
+    """5000 GBP -> '£5,000'."""
+    return f"£{price.amount:,}"
+
+
+def long_date(day: dt.date) -> str:
+    """2027-06-25 -> 'Friday 25 June 2027'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def short_date(day: dt.date) -> str:
+    """2027-06-25 -> 'Fri 25 Jun'."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def clock(moment: dt.time | dt.datetime) -> str:
+    """17:00 -> '5pm', 09:30 -> '9.30am' (the way UK readers write times)."""
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    if moment.hour == 12 and moment.minute == 0:
+        return "midday"
+    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}.{moment.minute:02d}{suffix}"
+
+
+def time_range(session: schema.Session) -> str:
+    """'10am to 3.30pm', '4pm', or '' when no time is set."""
+    if session.start is None:
+        return ""
+    if session.end is None:
+        return clock(session.start)
+    return f"{clock(session.start)} to {clock(session.end)}"
+
+
+def kind_label(kind: schema.SessionKind, count: int = 1) -> str:
+    """'webinar' or 'webinars', as the count requires."""
+    singular, plural = KIND_LABELS[schema.SessionKind(kind)]
+    return singular if count == 1 else plural
+
+
+def count_of(cohort: Cohort, kind: schema.SessionKind | str) -> str:
+    """'12 webinars', counted from the cohort's schedule."""
+    number = cohort.counts[schema.SessionKind(kind)]
+    return f"{number} {kind_label(kind, number)}"
+
+
+def _plural(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def remaining(delta: dt.timedelta) -> str:
+    """A human span: '7 months', '3 weeks and 2 days', '5 hours', '12 minutes'."""
+    days, seconds = delta.days, delta.seconds
+    if days >= 60:
+        return _plural(round(days / 30.44), "month")
+    if days >= 14:
+        weeks, rest = divmod(days, 7)
+        return _plural(weeks, "week") + (f" and {_plural(rest, 'day')}" if rest else "")
+    if days >= 2:
+        return _plural(days, "day")
+    hours = days * 24 + seconds // 3600
+    if hours >= 1:
+        return _plural(hours, "hour")
+    return _plural(max(1, seconds // 60), "minute")
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """Whether applications are open at build time, and how to say so."""
+
+    deadline: dt.datetime
+    now: dt.datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.now < self.deadline
+
+    @property
+    def when(self) -> str:
+        """'Friday 25 June 2027 at 5pm (UK time)'."""
+        return f"{long_date(self.deadline.date())} at {clock(self.deadline)} (UK time)"
+
+    @property
+    def time_left(self) -> str:
+        return remaining(self.deadline - self.now) if self.is_open else ""
+
+
+def build_time(setting: str) -> dt.datetime:
+    """The moment the build treats as now: `setting` (ISO 8601) if given, else the clock."""
+    if not setting:
+        return dt.datetime.now(schema.LONDON)
+    moment = dt.datetime.fromisoformat(setting)
+    return moment.replace(tzinfo=schema.LONDON) if moment.tzinfo is None else moment
+
+
+FILTERS = {
+    "money": money,
+    "long_date": long_date,
+    "short_date": short_date,
+    "clock": clock,
+    "time_range": time_range,
+    "kind_label": kind_label,
+}

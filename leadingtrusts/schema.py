@@ -1,0 +1,258 @@
+"""The contract for every data file in content/ and every thinkpiece's front matter.
+
+Each model below governs one kind of file; `FILE_MODELS` says which. Unknown
+keys are errors (`extra="forbid"`), so a typo such as `deadlin:` cannot pass
+silently. Checks that span several files (sessions inside the cohort's dates,
+counts promised by the price against the schedule) live in `content.py`,
+because they need to know which file and line to blame.
+
+The JSON Schema files in content/schemas/ are generated from these models
+(`leadingtrusts schemas`), and a test fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, PositiveInt,
+                      ValidationInfo, field_validator, model_validator)
+
+LONDON = ZoneInfo("Europe/London")
+
+Text = Annotated[str, Field(min_length=1, description="Plain text; shown as typed, never as HTML.")]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                            description="Lower-case letters, digits and hyphens, e.g. `collective-vision`.")]
+
+
+class Contract(BaseModel):
+    """Base for every model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- programme.yml: facts about the programme that do not change by cohort ---
+
+class Source(Contract):
+    name: Text = Field(description="Who published the figure, e.g. Ofsted.")
+    year: int | None = Field(None, ge=1900, le=2100)
+    url: HttpUrl | None = None
+
+
+class Figure(Contract):
+    value: Text = Field(description="The headline figure as shown, e.g. `90%`.")
+    statement: Text = Field(description="What the figure measures, completing the sentence.")
+    comparison: str | None = Field(None, description="Optional context, e.g. `up from 68% in 2010`.")
+    source: Source | None = Field(None, description="Leave empty only while a source is being found.")
+
+
+class Objective(Contract):
+    title: Text
+    text: Text
+
+
+class ProgrammeFile(Contract):
+    name: Text
+    tagline: Text
+    length_months: PositiveInt
+    figures: dict[Slug, Figure] = Field(min_length=1)
+    objectives: list[Objective] = Field(min_length=1)
+    contact_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+# --- principles.yml: the Thriving Trust principles (not per cohort) ---
+
+class Principle(Contract):
+    id: Slug
+    title: Text
+    summary: Text = Field(description="One sentence, shown in lists.")
+    explanation: Text
+
+
+class PrinciplesFile(Contract):
+    principles: list[Principle] = Field(min_length=1)
+
+
+# --- cohorts/<id>/cohort.yml: dates and the application window ---
+
+class DateRange(Contract):
+    starts: dt.date
+    ends: dt.date
+
+    @field_validator("ends")
+    @classmethod
+    def _ends_after_start(cls, ends: dt.date, info: ValidationInfo) -> dt.date:
+        starts = info.data.get("starts")
+        if starts and ends <= starts:
+            raise ValueError(f"must be after starts ({starts.isoformat()})")
+        return ends
+
+
+def _in_london(value: dt.datetime) -> dt.datetime:
+    """A deadline without an offset is London time; one with an offset is converted."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=LONDON)
+    return value.astimezone(LONDON)
+
+
+class ApplicationWindow(Contract):
+    opens: dt.date | None = None
+    deadline: Annotated[dt.datetime, AfterValidator(_in_london)] = Field(
+        description="Date and time in Europe/London, e.g. `2027-06-25T17:00:00`.")
+    form_url: HttpUrl | None = Field(None, description="Leave empty until the form is published.")
+
+
+class CohortFile(Contract):
+    number: PositiveInt
+    title: Text = Field(description="As shown in the version selector, e.g. `Cohort 3 (2027–28)`.")
+    runs: DateRange
+    application: ApplicationWindow
+    sample_note: str | None = Field(
+        None, description="Say plainly here when dates, hosts or venues are samples.")
+
+
+# --- cohorts/<id>/pricing.yml ---
+
+class SessionKind(StrEnum):
+    ceo_visit = "ceo_visit"
+    deep_dive = "deep_dive"
+    webinar = "webinar"
+    conference = "conference"
+
+
+class Price(Contract):
+    amount: Annotated[int, Field(gt=0, description="Whole pounds, e.g. 5000.")]
+    currency: Literal["GBP"] = "GBP"
+    per: Literal["person"] = "person"
+
+
+class Inclusion(Contract):
+    text: Text = Field(description="What is included; for a counted kind, the words after the number.")
+    counts: SessionKind | None = Field(
+        None, description="The kind of session whose number, taken from the schedule, leads the line.")
+    promised: PositiveInt | None = Field(
+        None, description="The number the offer promises; the build fails if the schedule differs.")
+
+    @model_validator(mode="after")
+    def _promise_needs_kind(self) -> Inclusion:
+        if self.promised is not None and self.counts is None:
+            raise ValueError("`promised` needs `counts` to say which kind of session it counts")
+        return self
+
+
+class PricingFile(Contract):
+    price: Price
+    includes: list[Inclusion] = Field(min_length=1)
+    note: str | None = None
+
+
+# --- cohorts/<id>/eligibility.yml ---
+
+class Step(Contract):
+    title: Text
+    text: Text
+
+
+class EligibilityFile(Contract):
+    criteria: list[Text] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1)
+
+
+# --- cohorts/<id>/schedule.yml ---
+
+_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+class Session(Contract):
+    kind: SessionKind
+    title: Text
+    date: dt.date
+    start: dt.time | None = Field(None, description="24-hour clock, e.g. `09:30`.")
+    end: dt.time | None = None
+    host: str | None = Field(None, description="Leave empty while the host is to be confirmed.")
+    trust: str | None = Field(None, description="The host's trust, when known.")
+    place: str | None = Field(None, description="Town or venue; leave empty for an online session.")
+    online: bool = False
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, str) and not _TIME.match(value.strip()):
+            raise ValueError("expected a time such as 09:30")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.time | None, info: ValidationInfo) -> dt.time | None:
+        start = info.data.get("start")
+        if end is not None and start is None:
+            raise ValueError("an end time needs a start time")
+        if end is not None and start is not None and end <= start:
+            raise ValueError(f"must be after start ({start.strftime('%H:%M')})")
+        return end
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Session:
+        if self.online and self.place:
+            raise ValueError("give either `place` or `online: true`, not both")
+        if not self.online and not self.place:
+            raise ValueError("say where it happens: `place: <town or venue>` or `online: true`")
+        return self
+
+
+class Term(Contract):
+    name: Text = Field(description="e.g. `Autumn term 2027`.")
+    sessions: list[Session] = Field(min_length=1)
+
+
+class ScheduleFile(Contract):
+    terms: list[Term] = Field(min_length=1)
+
+
+# --- thinkpieces and members' pages: Markdown front matter ---
+
+class PageAccess(StrEnum):
+    public = "public"
+    members = "members"
+
+
+class ThinkpieceMeta(Contract):
+    title: Text
+    date: dt.date
+    authors: list[Slug] = Field(min_length=1, description="Ids from thinkpieces/.authors.yml.")
+    summary: Text
+    access: PageAccess
+    categories: list[Text] = Field(default_factory=list)
+    tags: list[Text] = Field(default_factory=list)
+    slug: Slug | None = None
+
+
+class MembersPageMeta(Contract):
+    title: Text
+    summary: Text
+    access: Literal["members"] = Field(description="Pages under members/ are always member-only.")
+
+
+# Which model governs which data file, by its path under content/.
+FILE_MODELS: dict[str, type[Contract]] = {
+    "programme.yml": ProgrammeFile,
+    "principles.yml": PrinciplesFile,
+    "cohorts/*/cohort.yml": CohortFile,
+    "cohorts/*/pricing.yml": PricingFile,
+    "cohorts/*/eligibility.yml": EligibilityFile,
+    "cohorts/*/schedule.yml": ScheduleFile,
+}
+
+# Schemas published for editors' tools, by file name in content/schemas/.
+JSON_SCHEMAS: dict[str, type[Contract]] = {
+    "programme.schema.json": ProgrammeFile,
+    "principles.schema.json": PrinciplesFile,
+    "cohort.schema.json": CohortFile,
+    "pricing.schema.json": PricingFile,
+    "eligibility.schema.json": EligibilityFile,
+    "schedule.schema.json": ScheduleFile,
+    "thinkpiece.schema.json": ThinkpieceMeta,
+}

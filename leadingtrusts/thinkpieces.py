@@ -1,0 +1,87 @@
+"""Thinkpieces and members' pages: front matter, access, and the public preview.
+
+A member-only thinkpiece is split at its `<!-- more -->` marker: the part
+above is its public preview, the rest is for members. The public build is
+given a preview file that holds only the first part, so member-only text never
+enters the public build at all (rather than being hidden in it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+from material.plugins.blog.readtime import readtime
+from pydantic import BaseModel, ValidationError
+
+from . import schema
+from .content import _problem
+from .errors import ContentError, Problem, display_path
+from .yamlsource import parse_yaml
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class MarkdownSource:
+    """A Markdown file split into its validated front matter and its body."""
+
+    path: Path
+    text: str
+    meta: BaseModel
+    body: str
+    body_line: int  # the file line on which the body starts
+
+    @property
+    def members_only(self) -> bool:
+        return getattr(self.meta, "access", "public") == "members"
+
+
+def read_markdown(path: Path, model: type[BaseModel]) -> MarkdownSource:
+    """Read a Markdown file and validate its front matter against `model`."""
+    name = display_path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise ContentError([Problem(name, 1, 1, "", "expected front matter between '---' lines "
+                                    f"at the top of the file ({', '.join(model.model_fields)})")])
+    document = parse_yaml(match.group("meta") or "", name, first_line=2)
+    try:
+        meta = model.model_validate(document.data)
+    except ValidationError as error:
+        raise ContentError([_problem(e, document.source, model)
+                            for e in error.errors(include_url=False)]) from None
+    body_line = text.count("\n", 0, match.end()) + 1
+    return MarkdownSource(path, text, meta, text[match.end():], body_line)
+
+
+def split_preview(source: MarkdownSource, marker: str) -> tuple[str, str]:
+    """(public preview including front matter, member-only remainder) of a member-only piece."""
+    head, found, rest = source.text.partition(marker)
+    if not found:
+        raise ContentError([Problem(display_path(source.path), source.body_line, 1, "",
+                                    f"a member-only piece needs a '{marker}' line: everything "
+                                    "above it is the public preview")])
+    return head, rest
+
+
+def reading_minutes(body_markdown: str, words_per_minute: int) -> int:
+    """Minutes to read a whole piece, counted by Material's own blog algorithm.
+
+    The public build only sees the preview, so the full piece's reading time
+    is computed here from the source and handed to the blog plugin.
+    """
+    html = markdown.markdown(body_markdown)
+    return readtime(html, words_per_minute)
+
+
+def preview_document(source: MarkdownSource, marker: str, call_to_action: str) -> str:
+    """The Markdown the public build gets for a member-only piece.
+
+    It keeps the original lines up to the marker, so error line numbers still
+    match the editor's file, then ends with the call to log in or join.
+    """
+    head, _ = split_preview(source, marker)
+    return f"{head}{marker}\n\n{call_to_action}\n"
