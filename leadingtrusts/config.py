@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from mkdocs.config.base import Config
 from mkdocs.config.config_options import Choice, Type
 
@@ -22,7 +24,8 @@ class LeadingTrustsConfig(Config):
 
     # Time: the moment the build treats as now (ISO 8601, Europe/London when
     # no offset); empty means the clock. Deadline wording depends on it.
-    now = Type(str, default="")
+    # (A value read with !ENV arrives already parsed as a datetime.)
+    now = Type((str, dt.datetime), default="")
 
     # Checks run on every build.
     leak_check = Type(bool, default=True)

@@ -99,11 +99,11 @@ class DeadlineStatus:
         return remaining(self.deadline - self.now) if self.is_open else ""
 
 
-def build_time(setting: str) -> dt.datetime:
+def build_time(setting: str | dt.datetime) -> dt.datetime:
     """The moment the build treats as now: `setting` (ISO 8601) if given, else the clock."""
     if not setting:
         return dt.datetime.now(schema.LONDON)
-    moment = dt.datetime.fromisoformat(setting)
+    moment = setting if isinstance(setting, dt.datetime) else dt.datetime.fromisoformat(setting)
     return moment.replace(tzinfo=schema.LONDON) if moment.tzinfo is None else moment
 
 

@@ -1,0 +1,58 @@
+# Every target installs what it needs first (a venv in .venv from
+# requirements.lock), so a fresh machine with Python 3.11+ needs nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+INSTALLED := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve test build check schemas members publish bench chromium clean
+
+$(INSTALLED): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	touch $@
+
+## serve: live preview of the public site at http://127.0.0.1:8000
+serve: $(INSTALLED)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+## test: every test, browser tests in Debian's headless Chromium included
+test: $(INSTALLED) chromium
+	$(PY) -m pytest
+
+## build: site/public and site/members, atomically (a failed build changes nothing)
+build: $(INSTALLED)
+	$(PY) -m leadingtrusts build
+
+## check: validate content/ only, fast
+check: $(INSTALLED)
+	$(PY) -m leadingtrusts check
+
+## schemas: regenerate content/schemas/*.schema.json after changing leadingtrusts/schema.py
+schemas: $(INSTALLED)
+	$(PY) -m leadingtrusts schemas
+
+## members: build if needed, then the members' gateway on http://127.0.0.1:8001 with a demo member
+members: $(INSTALLED)
+	$(PY) -m leadingtrusts serve-members
+
+## publish: every cohort into the gh-pages branch with mike (COHORT=<id> for one)
+publish: $(INSTALLED)
+	$(PY) -m leadingtrusts publish $(if $(COHORT),--cohort $(COHORT))
+
+## bench: build time against page count, as ratios to a baseline measured in the same run
+bench: $(INSTALLED)
+	$(PY) -m leadingtrusts bench
+
+# Debian's chromium for the browser tests; Playwright never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf site .cache

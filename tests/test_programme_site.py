@@ -1,0 +1,191 @@
+"""What a visitor sees on the programme site, and how the build protects it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT
+
+COHORT = "content/cohorts/cohort-3"
+
+
+def text_of(html: str) -> str:
+    """Visible text of a page, roughly: tags removed, whitespace folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def schedule_of(project) -> list[dict]:
+    data = yaml.safe_load(project.read(f"{COHORT}/schedule.yml"))
+    return [s for term in data["terms"] for s in term["sessions"]]
+
+
+def test_counts_on_every_page_are_computed_from_the_schedule(built):
+    sessions = schedule_of(built)
+    webinars = sum(s["kind"] == "webinar" for s in sessions)
+    visits = sum(s["kind"] == "ceo_visit" for s in sessions)
+    price = text_of(built.page("programme/price"))
+    assert f"{visits} visits to, and conversations with" in price
+    assert f"{webinars} webinars, each featuring" in price
+    home = text_of(built.page(""))
+    assert f"{visits} CEO visits" in home and f"{webinars} webinars" in home
+    schedule = built.page("programme/schedule")
+    assert schedule.count('class="lt-session ') == len(sessions)
+
+
+def test_removing_a_session_changes_every_count(project):
+    text = project.read(f"{COHORT}/schedule.yml")
+    block = re.search(r"      - kind: webinar\n(?:        .*\n)+", text).group(0)
+    project.write(f"{COHORT}/schedule.yml", text.replace(block, "", 1))
+    project.replace(f"{COHORT}/pricing.yml", "promised: 12", "promised: 11")
+    assert project.build().code == 0
+    assert "11 webinars" in text_of(project.page(""))
+    assert "11 webinars, each featuring" in text_of(project.page("programme/price"))
+
+
+def test_a_yaml_edit_shows_on_the_built_pages(project):
+    project.replace(f"{COHORT}/pricing.yml", "amount: 5000", "amount: 5250")
+    project.replace("content/principles.yml", "title: Improvement as a habit",
+                    "title: Improvement as everyday practice")
+    assert project.build().code == 0
+    assert "£5,250 per person" in text_of(project.page("programme/price"))
+    assert "£5,250 per person" in text_of(project.page(""))
+    assert "Improvement as everyday practice" in project.page("principles")
+
+
+def test_text_from_yaml_is_escaped(project):
+    project.replace("content/principles.yml", "title: Improvement as a habit",
+                    'title: "<script>alert(1)</script> & <b>bold</b>"')
+    project.replace("content/programme.yml", "tagline: A year-long",
+                    "tagline: <img src=x onerror=alert(2)> A year-long")
+    assert project.build().code == 0
+    principles = project.page("principles")
+    assert "<script>alert(1)" not in principles and "<b>bold</b>" not in principles
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in principles
+    assert "<img src=x" not in project.page("")
+
+
+def test_deadline_shows_weekday_date_and_time_in_london(project):
+    assert project.build().code == 0
+    apply = text_of(project.page("programme/apply"))
+    assert "Friday 25 June 2027 at 5pm (UK time)" in apply
+    # An offset in the YAML is converted to London time (BST in June).
+    project.replace(f"{COHORT}/cohort.yml", "deadline: 2027-06-25T17:00:00",
+                    "deadline: 2027-06-24T08:30:00+00:00")
+    assert project.build().code == 0
+    assert "Thursday 24 June 2027 at 9.30am (UK time)" in text_of(project.page("programme/apply"))
+
+
+def test_before_the_deadline_the_page_says_how_long_remains(project):
+    assert project.build(now="2027-06-11T17:00:00").code == 0
+    home = text_of(project.page(""))
+    assert "Applications for Cohort 3 (2027–28) are open" in home
+    assert "That is 2 weeks from the time this page was published" in home
+    assert project.build(now="2027-06-22T12:00:00").code == 0
+    assert "That is 3 days from" in text_of(project.page("programme/apply"))
+
+
+def test_after_the_deadline_the_page_says_applications_have_closed(project):
+    assert project.build(now="2027-06-25T17:00:01").code == 0
+    apply = text_of(project.page("programme/apply"))
+    assert "Applications for Cohort 3 (2027–28) have closed" in apply
+    assert "The deadline was Friday 25 June 2027 at 5pm (UK time)" in apply
+    assert "are open" not in apply
+    assert "Hear when the next cohort opens" in apply
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+            digest.update(str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+def test_a_failed_build_leaves_the_last_good_site_untouched(project):
+    assert project.build("all").code == 0
+    before = {a: _tree_digest(project.path(f"site/{a}")) for a in ("public", "members")}
+    project.replace(f"{COHORT}/pricing.yml", "amount: 5000", "amount: free")
+    result = project.build("all")
+    assert result.code != 0
+    assert "still holds the last good build" in result.output
+    after = {a: _tree_digest(project.path(f"site/{a}")) for a in ("public", "members")}
+    assert after == before
+    assert sorted(p.name for p in project.path("site").iterdir()) == ["members", "public"]
+
+
+def test_a_failed_members_build_does_not_replace_the_public_site_either(project):
+    assert project.build("all").code == 0
+    before = _tree_digest(project.path("site/public"))
+    project.replace("docs/members/index.md", "access: members", "access: everyone")
+    project.replace(f"{COHORT}/pricing.yml", "amount: 5000", "amount: 5100")
+    assert project.build("all").code != 0
+    assert _tree_digest(project.path("site/public")) == before
+
+
+def test_no_third_party_is_contacted(built):
+    """No Google Fonts, no CDN: every script, stylesheet, font and image is local."""
+    site = built.path("site/public")
+    for path in site.rglob("*"):
+        if path.suffix not in (".html", ".css", ".js"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, path
+        for match in re.finditer(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=\"(https?:)?//([^\"/]+)",
+                                 text):
+            host = match.group(2)
+            # rel=canonical/alternate links name our own site_url, not a resource to load.
+            tag = text[match.start():text.find(">", match.start())]
+            assert "leadingtrusts.example" in host and re.search(r'rel="(canonical|alternate)"', tag), \
+                f"{path}: loads {host}"
+
+
+def test_thinkpieces_stay_out_of_the_sidebar_nav(built):
+    home = built.page("")
+    nav = home[home.index('class="md-nav md-nav--primary"'):home.index("md-sidebar--secondary")]
+    assert "Thinkpieces" in nav
+    assert "Making the case" not in nav and "Growth that lasts" not in nav
+
+
+def test_strict_mkdocs_build_is_clean(project):
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                           str(project.path("out"))], cwd=project.root, capture_output=True,
+                          text=True, env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stderr
+
+
+def test_json_schemas_are_up_to_date_and_every_yaml_file_names_its_schema():
+    done = subprocess.run([sys.executable, "-m", "leadingtrusts", "schemas", "--check"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    expected = {"programme.yml": "programme", "principles.yml": "principles", "cohort.yml": "cohort",
+                "pricing.yml": "pricing", "eligibility.yml": "eligibility", "schedule.yml": "schedule"}
+    files = list((ROOT / "content").rglob("*.yml"))
+    assert len(files) >= 10
+    for path in files:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert match, f"{path} does not name its schema on line 1"
+        schema_path = (path.parent / match.group(1)).resolve()
+        assert schema_path.name == f"{expected[path.name]}.schema.json", path
+        assert json.loads(schema_path.read_text())["title"]
+
+
+def test_stale_json_schema_is_detected(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    schema = tmp_path / "content/schemas/pricing.schema.json"
+    schema.write_text(schema.read_text().replace('"amount"', '"amount_old"', 1))
+    done = subprocess.run([sys.executable, "-m", "leadingtrusts", "schemas", "--check"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and "pricing.schema.json" in done.stderr
