@@ -110,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
     publish.set_defaults(run=_publish)
 
     bench = commands.add_parser("bench", help="measure build time against the page count")
-    bench.add_argument("--pages", type=int, nargs="*", default=[50, 200, 800])
+    bench.add_argument("--pages", type=int, nargs="*", default=[100, 400])
     bench.set_defaults(run=_bench)
 
     try:
