@@ -113,12 +113,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--pages", type=int, nargs="*", default=[100, 400])
     bench.set_defaults(run=_bench)
 
-    try:
-        from .gateway.cli import register
-    except ImportError:  # the gateway's optional pieces are missing
-        pass
-    else:
-        register(commands)
+    from .gateway.cli import register
+
+    register(commands)  # `leadingtrusts members add|list|remove|reset-password|serve`
     return root
 
 
