@@ -90,3 +90,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     result = built.run("build")
     assert result.code == 0, result.output
     return built
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running
+    in the main thread for the rest of the session, which Starlette's TestClient
+    cannot share."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path))

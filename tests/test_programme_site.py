@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 COHORT = "content/cohorts/cohort-3"
 
