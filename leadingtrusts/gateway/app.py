@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import cookies
-from .accounts import AccountStore, normalise_email
+from .accounts import AccountsFileError, AccountStore, normalise_email
 from .csrf import FIELD_NAME, CsrfTokens, is_cross_origin
 from .headers import SecurityHeadersMiddleware
 from .members_site import MembersSite
@@ -46,6 +46,12 @@ def create_app(
             f"members' build not found at {settings.site_dir}: build the site first "
             "or set LT_MEMBERS_SITE"
         )
+    if settings.members_file.resolve().is_relative_to(settings.site_dir.resolve()):
+        # Anything in the build is downloadable by every member.
+        raise GatewayConfigError(
+            f"the accounts file {settings.members_file} is inside the members' build "
+            f"{settings.site_dir}; keep it outside, where it cannot be served"
+        )
     if accounts is None:
         accounts = AccountStore(settings.members_file)
     if not accounts.path.exists():
@@ -62,7 +68,22 @@ def create_app(
         # Everything else: the members' build, behind the session check.
         Mount("/", app=MembersSite(settings.site_dir, gateway.codec, accounts, gateway.pages)),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeadersMiddleware)])
+
+    async def accounts_unreadable(request: Request, exc: Exception) -> Response:
+        # Fail closed: with the file unreadable nobody can be checked, so
+        # nobody is let in, and the operator finds the reason in the log.
+        logger.error("%s", exc)
+        return gateway.pages.message(
+            "Temporarily unavailable",
+            "The members' area cannot check sign-ins at the moment. Please try again later.",
+            503,
+        )
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={AccountsFileError: accounts_unreadable},
+    )
     app.state.settings = settings
     app.state.accounts = accounts
     app.state.account_throttle = gateway.account_throttle
@@ -113,7 +134,9 @@ class _Gateway:
                 403,
             )
         length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        if not length.isdigit():
+            return self.pages.message("Request refused", "That form arrived without a length.", 411)
+        if int(length) > MAX_FORM_BYTES:
             return self.pages.message("Request refused", "That form was too large.", 413)
         return await request.form(max_files=0, max_fields=10)
 

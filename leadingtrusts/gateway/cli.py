@@ -27,8 +27,9 @@ class CommandError(Exception):
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the `members` group to a parser's subparsers.
 
-    The group sets `func`, so the owning parser dispatches with
-    `return args.func(args)`, which returns the exit code.
+    The group sets both `func` and `run` to the same handler (the two usual
+    argparse conventions), so the owning parser dispatches with
+    `return args.run(args)` or `args.func(args)`; either returns the exit code.
     """
     # SUPPRESS lets --members-file go before or after the subcommand without
     # the subcommand's unset default wiping out the group's value.
@@ -64,7 +65,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
 
-    members.set_defaults(func=run)
+    members.set_defaults(func=run, run=run)
     return members
 
 

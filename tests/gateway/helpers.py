@@ -82,13 +82,27 @@ def raw_get(app, raw_path: bytes, cookies: dict[str, str] | None = None,
     }
     messages: list[dict] = []
 
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+    async def run() -> None:
+        done = anyio.Event()
+        requested = False
 
-    async def send(message):
-        messages.append(message)
+        async def receive():
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            # Like a real server: nothing more until the response is complete.
+            await done.wait()
+            return {"type": "http.disconnect"}
 
-    anyio.run(app, scope, receive, send)
+        async def send(message):
+            messages.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                done.set()
+
+        await app(scope, receive, send)
+
+    anyio.run(run)
     start = next(m for m in messages if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body

@@ -1,0 +1,82 @@
+"""The same attacks against a real uvicorn, which (unlike httpx) sends the
+request line exactly as written."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+import uvicorn
+
+from leadingtrusts.gateway import AccountStore, create_app
+from leadingtrusts.gateway.sessions import SessionCodec
+
+from .helpers import MEMBER, OUTSIDE_SECRET, SECRET_SENTENCE, SESSION_KEY, assert_no_members_bytes
+
+
+@pytest.fixture
+def server(settings, accounts, fast_hasher):
+    app = create_app(replace(settings), accounts=AccountStore(accounts.path, hasher=fast_hasher))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def fetch(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    # skip_host so the Host header is ours; putrequest sends `path` verbatim.
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", "members.example")
+    if cookie:
+        conn.putheader("Cookie", f"lt_session={cookie}")
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, body
+
+
+ATTACKS = [
+    "/../outside/secret.txt",
+    "/../../secret",
+    "/thinkpieces/../../outside/secret.txt",
+    "/%2e%2e/outside/secret.txt",
+    "/..%2fsecret",
+    "/%5c..%5csecret",
+    "/%252e%252e/outside/secret.txt",
+    "/index.html%00",
+    "/escape.txt",
+    "/escape-dir/secret.txt",
+]
+
+
+def test_real_server_withholds_everything_without_a_session(server):
+    for path in ATTACKS + ["/", "/thinkpieces/x/", "/404.html", "/search/search_index.json"]:
+        status, body = fetch(server, path)
+        assert status in (303, 400, 404), path
+        assert_no_members_bytes(body)
+
+
+def test_real_server_traversal_with_a_session(server, accounts):
+    cookie = SessionCodec(SESSION_KEY, 3600).issue(MEMBER, accounts.current_epoch(MEMBER))
+    status, body = fetch(server, "/thinkpieces/x/", cookie)
+    assert status == 200 and SECRET_SENTENCE.encode() in body
+    for path in ATTACKS:
+        status, body = fetch(server, path, cookie)
+        assert status in (400, 404), path
+        assert OUTSIDE_SECRET.encode() not in body
