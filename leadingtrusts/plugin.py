@@ -58,6 +58,10 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
         except ValueError as error:
             raise PluginError(f"mkdocs.yml: plugins.leadingtrusts.now: {error}") from None
         self.deadline = DeadlineStatus(self.cohort.deadline, now)
+        if not self.versioned:
+            # Material's version selector fetches ../versions.json, which only
+            # exists in a site published with mike.
+            config.extra.pop("version", None)
         config.watch.append(str(content_dir))
         self._cleanup()
         self._member_sentences, self._readtimes, self._links = [], {}, []
