@@ -26,7 +26,8 @@ from .errors import ContentError, Problem
 from .leakcheck import Sentence, member_sentences, scan_site
 from .pagechecks import Link, check_template, internal_links, locate_in_source
 from .render import DeadlineStatus, build_time
-from .thinkpieces import preview_document, read_markdown, reading_minutes, split_preview
+from .thinkpieces import (FRONT_MATTER, check_authors, known_authors, preview_document,
+                          read_markdown, reading_minutes, split_preview)
 
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by `mike deploy` while it builds one version
 CALL_TO_ACTION = "{{ members_call_to_action() }}"
@@ -94,13 +95,19 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
     @event_priority(100)  # before the blog plugin (-50) reads any post
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         problems: list[Problem] = []
+        try:
+            authors = self._authors(config)
+        except ContentError as error:
+            raise PluginError(str(error)) from None
         for file in list(files):
             try:
                 if self._is_members_file(file):
                     self._members_page(file, files)
                 elif file.is_documentation_page() and file.src_uri.startswith(
                         self.config.thinkpieces_dir + "/"):
-                    self._thinkpiece(file, files, config)
+                    self._thinkpiece(file, files, config, authors)
+                elif file.is_documentation_page() and FRONT_MATTER.match(file.content_string):
+                    read_markdown(Path(file.abs_src_path), schema.PageMeta)
             except ContentError as error:
                 problems.extend(error.problems)
         if problems:
@@ -118,9 +125,11 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
         if self.public:
             files.remove(file)
 
-    def _thinkpiece(self, file: File, files: Files, config: MkDocsConfig) -> None:
+    def _thinkpiece(self, file: File, files: Files, config: MkDocsConfig,
+                    authors: set[str] | None) -> None:
         """A thinkpiece: a member-only one is replaced by its preview in the public build."""
         source = read_markdown(Path(file.abs_src_path), schema.ThinkpieceMeta)
+        check_authors(source, authors)
         if not source.members_only:
             return
         _, members_part = split_preview(source, self.config.more_marker)
@@ -137,6 +146,15 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
             files.remove(file)
             files.append(File(file.src_uri, str(self._preview_dir()), config.site_dir,
                               config.use_directory_urls))
+
+    def _authors(self, config: MkDocsConfig) -> set[str] | None:
+        """Author ids declared in the blog's authors file, if the blog plugin is on."""
+        blog = config.plugins.get("material/blog")
+        if blog is None:
+            return None
+        blog_dir = blog.config.blog_dir
+        path = Path(config.docs_dir, blog.config.authors_file.format(blog=blog_dir))
+        return known_authors(path)
 
     def _preview_dir(self) -> str:
         if self._previews is None:

@@ -230,6 +230,14 @@ class ThinkpieceMeta(Contract):
     slug: Slug | None = None
 
 
+class PageMeta(Contract):
+    """Front matter of an ordinary page (programme pages, principles, indexes)."""
+
+    title: Text | None = None
+    description: Text | None = Field(None, description="Shown by search engines; one sentence.")
+    hide: list[Literal["navigation", "toc", "footer", "path", "tags"]] = Field(default_factory=list)
+
+
 class MembersPageMeta(Contract):
     title: Text
     summary: Text
@@ -255,4 +263,5 @@ JSON_SCHEMAS: dict[str, type[Contract]] = {
     "eligibility.schema.json": EligibilityFile,
     "schedule.schema.json": ScheduleFile,
     "thinkpiece.schema.json": ThinkpieceMeta,
+    "page.schema.json": PageMeta,
 }

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from . import schema
 from .content import _problem
 from .errors import ContentError, Problem, display_path
-from .yamlsource import parse_yaml
+from .yamlsource import parse_yaml, read_yaml
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
@@ -85,3 +85,28 @@ def preview_document(source: MarkdownSource, marker: str, call_to_action: str) -
     """
     head, _ = split_preview(source, marker)
     return f"{head}{marker}\n\n{call_to_action}\n"
+
+
+def known_authors(path: Path) -> set[str]:
+    """The author ids declared in the blog's authors file."""
+    document = read_yaml(path)
+    authors = document.data.get("authors") if isinstance(document.data, dict) else None
+    if not isinstance(authors, dict):
+        raise ContentError([document.source.problem(("authors",), "expected a mapping of author "
+                                                    "ids to names under 'authors:'")])
+    return set(authors)
+
+
+def check_authors(source: MarkdownSource, known: set[str] | None) -> None:
+    """Every author a thinkpiece names is declared in the authors file."""
+    if known is None:
+        return
+    text = source.text
+    for author in getattr(source.meta, "authors", []):
+        if author not in known:
+            line = next((n for n, l in enumerate(text.splitlines(), 1)
+                         if l.startswith("authors:")), None)
+            raise ContentError([Problem(display_path(source.path), line, None, "authors",
+                                        f"unknown author '{author}': expected one of "
+                                        f"{', '.join(sorted(known))} (declared in "
+                                        "docs/thinkpieces/.authors.yml)")])

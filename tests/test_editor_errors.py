@@ -152,3 +152,22 @@ def test_check_command_reports_every_problem(project, args):
     if "github" in args:
         assert re.search(rf"::error file={COHORT}/pricing.yml,line=\d+,col=\d+::price.amount:",
                          result.output)
+
+
+def test_unknown_author_of_a_thinkpiece(project):
+    post = "docs/thinkpieces/posts/growth-that-lasts.md"
+    project.replace(post, "authors: [editorial]", "authors: [editorail]")
+    line = project.line_of(post, "authors:")
+    assert_error(project.build(), f"{post}:{line}: authors:", "unknown author 'editorail'",
+                 "expected one of editorial")
+
+
+def test_typo_in_the_front_matter_of_an_ordinary_page(project):
+    project.replace("docs/programme/price.md", "description:", "descripton:")
+    assert_error(project.build(), "docs/programme/price.md:2:1: descripton:",
+                 "did you mean 'description'?")
+
+
+def test_front_matter_yaml_syntax_error(project):
+    project.replace("docs/index.md", "hide:\n  - navigation", "hide: [navigation")
+    assert_error(project.build(), "docs/index.md:", "YAML syntax error")
