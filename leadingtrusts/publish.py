@@ -433,7 +433,7 @@ def _check_branch(project: Path, repo: Path, branch: str, commit: str,
 def _restore(repo: Path, outcome: Outcome | None) -> str:
     """Put the branch back where this publish found it; says so for the message."""
     if outcome is None:
-        return ""
+        return "; nothing was published"
     branch, before = outcome.branch, outcome.before
     try:
         _set_branch(repo, branch, before)

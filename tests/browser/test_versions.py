@@ -1,0 +1,128 @@
+"""The published versions in a browser: the root lands on latest, the selector switches cohort.
+
+The project's source is copied into a temporary git repository, published
+with `leadingtrusts.publish.publish`, and the resulting gh-pages tree is
+served as GitHub Pages would serve it.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from leadingtrusts.content import load_site
+from leadingtrusts.publish import publish
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("mkdocs.yml", "macros.py", "content", "docs", "overrides")
+NOW = "2027-01-15T12:00:00"
+SCHEDULE = "programme/schedule/"
+
+
+def git(repo: Path, *args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The gh-pages tree of a fresh publish, checked out into a folder."""
+    project = tmp_path_factory.mktemp("versions") / "project"
+    project.mkdir()
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "config", "user.name", "Test Publisher")
+    git(project, "config", "user.email", "publisher@example.invalid")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "The site's source")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LT_NOW", NOW)
+        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT", "LT_SITE_URL"):
+            patch.delenv(name, raising=False)
+        with redirect_stdout(io.StringIO()):
+            assert publish(project) == 0
+    served = project.parent / "gh-pages"
+    served.mkdir()
+    archive = io.BytesIO(git(project, "archive", "--format=tar", "gh-pages"))
+    with tarfile.open(fileobj=archive) as tar:
+        tar.extractall(served, filter="data")
+    return served
+
+
+@pytest.fixture
+def desktop(browser):
+    """A wide window: the version selector sits in the header."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def titles() -> list[str]:
+    return [cohort.title for cohort in load_site(ROOT / "content").cohorts]
+
+
+def open_selector(page) -> None:
+    """Open Material's version menu the way a visitor does.
+
+    The menu opens on hover (or keyboard focus) of `.md-version`; while it is
+    closed, its transparent list lies over `.md-version__current`, so a
+    click on the button never reaches it.
+    """
+    page.locator(".md-version__current").first.wait_for(state="visible")
+    page.locator(".md-version").first.hover()
+    page.locator(".md-version__list .md-version__link").first.wait_for(state="visible")
+
+
+def test_the_root_lands_on_latest_and_the_selector_lists_every_cohort(
+        desktop, serve_dir, pages_dir: Path) -> None:
+    base = serve_dir(pages_dir)
+    desktop.goto(f"{base}/")
+    desktop.wait_for_url(f"{base}/latest/")
+    newest = titles()[-1]
+    current = desktop.locator(".md-version__current").first
+    current.wait_for(state="visible")
+    assert current.inner_text().strip().startswith(newest)
+    assert current.locator(".md-version__alias").inner_text().strip() == "latest"
+    shown = [t.strip() for t in desktop.locator(".md-version__list .md-version__link")
+             .all_inner_texts()]
+    assert all(any(title in text for text in shown) for title in titles()), shown
+    assert desktop.locator('[data-lt-banner="earlier-cohort"]').count() == 0
+
+
+def test_switching_to_an_earlier_cohort_keeps_the_page_and_shows_the_banner(
+        desktop, serve_dir, pages_dir: Path) -> None:
+    base = serve_dir(pages_dir)
+    desktop.goto(f"{base}/latest/{SCHEDULE}")
+    open_selector(desktop)
+    earlier = titles()[0]
+    desktop.locator(".md-version__list .md-version__link", has_text=earlier).first.click()
+    desktop.wait_for_url(f"{base}/cohort-2/{SCHEDULE}")
+    banner = desktop.locator('[data-lt-banner="earlier-cohort"]')
+    banner.wait_for(state="visible")
+    assert earlier in banner.inner_text()
+    assert desktop.locator(".md-version__current").first.inner_text().strip().startswith(earlier)
+    # The banner leads back to the same page for the latest cohort.
+    banner.locator("a").click()
+    desktop.wait_for_url(f"{base}/latest/{SCHEDULE}")
+
+
+def test_the_selector_works_on_a_phone(page, serve_dir, pages_dir: Path) -> None:
+    base = serve_dir(pages_dir)
+    page.goto(f"{base}/cohort-2/{SCHEDULE}")
+    assert page.locator('[data-lt-banner="earlier-cohort"]').is_visible()
+    open_selector(page)
+    page.locator(".md-version__list .md-version__link", has_text=titles()[-1]).first.click()
+    page.wait_for_url(f"{base}/cohort-3/{SCHEDULE}")
