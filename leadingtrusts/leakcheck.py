@@ -59,16 +59,20 @@ def member_sentences(page: str, member_markdown: str) -> list[Sentence]:
     return sentences
 
 
-def _file_text(path: Path) -> str | None:
-    """A built file's text (JSON decoded to its strings), or None if it is not text."""
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
+def built_file_text(name: str, data: bytes) -> str | None:
+    """A built file's text as the check reads it (.gz decompressed, JSON decoded
+    to its strings), or None when it is not text."""
+    if name.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            pass
+        name = name[:-3]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if path.suffix == ".json" or path.name.endswith(".json.gz"):
+    if name.endswith(".json"):
         try:  # JSON escapes (\u2019, \n) would otherwise split words
             text = " ".join(_json_strings(json.loads(text)))
         except ValueError:
@@ -113,7 +117,7 @@ def scan_site(site_dir: Path, sentences: list[Sentence]) -> list[Leak]:
     """Leaks in every file under `site_dir`."""
     files = {}
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
-        text = _file_text(path)
+        text = built_file_text(path.name, path.read_bytes())
         if text is not None:
             files[str(path.relative_to(site_dir))] = text
     return find_leaks(files, sentences)

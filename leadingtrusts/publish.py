@@ -22,7 +22,6 @@ Nothing is pushed: CI pushes the branch after a successful publish.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -31,13 +30,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import schema
 from .build import mkdocs_env
 from .config import LeadingTrustsConfig
 from .content import Cohort, load_site
 from .errors import ContentError
-from .leakcheck import Leak, Sentence, find_leaks, member_sentences
-from .thinkpieces import read_markdown, split_preview
+from .leakcheck import Leak, Sentence, built_file_text, find_leaks
+from .thinkpieces import collect_member_sentences
 
 LATEST = "latest"
 ALIAS_TYPE = "copy"
@@ -139,36 +137,6 @@ def branch_files(repo: Path, commit: str) -> dict[str, str]:
 
 # --- the leak check over the published branch --------------------------------
 
-def _blob_text(path: str, data: bytes) -> str | None:
-    """A published file's text as the leak check reads it; None when it is not text."""
-    if path.endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
-            pass
-        path = path[:-3]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if path.endswith(".json"):
-        try:  # JSON escapes (\u2019, \n) would otherwise split words
-            text = " ".join(_json_strings(json.loads(text)))
-        except ValueError:
-            pass
-    return text
-
-
-def _json_strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _json_strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _json_strings(v)]
-    return []
-
-
 def members_files(files: dict[str, str] | list[str], members_dir: str = "members") -> list[str]:
     """Paths inside a members' folder, at the top of the branch or of a version."""
     return sorted(p for p in files if members_dir in p.split("/")[:-1][:2])
@@ -188,7 +156,7 @@ def branch_leaks(repo: Path, commit: str, sentences: list[Sentence]) -> list[Lea
     blobs = _read_blobs(repo, list(paths_of))
     texts = {}
     for sha, data in blobs.items():
-        text = _blob_text(paths_of[sha][0], data)
+        text = built_file_text(paths_of[sha][0], data)
         if text is not None:
             texts[sha] = text
     for leak in find_leaks(texts, sentences):
@@ -221,16 +189,8 @@ def _plugin_config(project: Path) -> tuple[Path, LeadingTrustsConfig]:
 def member_only_sentences(project: Path) -> list[Sentence]:
     """The sentences of every member-only text the project holds."""
     docs, plugin = _plugin_config(project)
-    sentences: list[Sentence] = []
-    for path in sorted((docs / plugin.members_dir).rglob("*.md")):
-        source = read_markdown(path, schema.MembersPageMeta)
-        sentences += member_sentences(path.relative_to(project).as_posix(), source.body)
-    for path in sorted((docs / plugin.thinkpieces_dir).rglob("*.md")):
-        source = read_markdown(path, schema.ThinkpieceMeta)
-        if source.members_only:
-            _, members_part = split_preview(source, plugin.more_marker)
-            sentences += member_sentences(path.relative_to(project).as_posix(), members_part)
-    return sentences
+    return collect_member_sentences(docs, plugin.members_dir, plugin.thinkpieces_dir,
+                                    plugin.more_marker, relative_to=project)
 
 
 # --- publishing --------------------------------------------------------------
@@ -262,8 +222,7 @@ def _build_env(project: Path, repo: Path) -> dict[str, str]:
         # Iteration over sets of strings (mike's alias lists, any plugin's
         # sets) must not change from one run to the next.
         "PYTHONHASHSEED": "0",
-        # mike runs `mkdocs` (or `properdocs`, when installed) by name: the one
-        # next to this Python.
+        # mike runs `mkdocs` by name: the one next to this Python.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     env = mkdocs_env("public", extra)
@@ -276,22 +235,6 @@ def _build_env(project: Path, repo: Path) -> dict[str, str]:
         if not env.get(key) and _git(repo, "config", setting, check=False).returncode != 0:
             env[key] = fallback
     return env
-
-
-def _publish_config(project: Path, site_dir: str) -> Path:
-    """A copy of mkdocs.yml that builds into `site_dir`, not the project's site/.
-
-    It sits next to mkdocs.yml so that every relative path in it still holds;
-    the caller removes it.
-    """
-    text = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    handle, name = tempfile.mkstemp(prefix=".mkdocs-publish-", suffix=".yml", dir=project)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text if text.endswith("\n") else text + "\n")
-        # A later key wins in YAML as MkDocs reads it.
-        stream.write("\n# leadingtrusts publish: a private build folder\n"
-                     f"site_dir: {json.dumps(site_dir)}\n")
-    return Path(name)
 
 
 def _mike(project: Path, env: dict[str, str], *args: str) -> int:
@@ -310,30 +253,28 @@ def _versions(repo: Path, branch: str) -> list[dict]:
 
 def _deploy(project: Path, repo: Path, outcome: Outcome, selected: list[Cohort],
             latest: Cohort) -> None:
-    env = _build_env(project, repo)
     branch = outcome.branch
+    git_options = ["--config-file", str(project / "mkdocs.yml"), "--branch", branch,
+                   "--ignore-remote-status"]
     with tempfile.TemporaryDirectory(prefix="leadingtrusts-publish-") as site_dir:
-        config = _publish_config(project, site_dir)
-        try:
-            git_options = ["--config-file", str(config), "--branch", branch,
-                           "--ignore-remote-status"]
-            for cohort in selected:
-                aliases = [LATEST] if cohort is latest else []
-                before = _branch_commit(repo, branch)
-                code = _mike(project, env, "deploy", *git_options, "--title", cohort.title,
-                             "--alias-type", ALIAS_TYPE, *(["--update-aliases"] if aliases else []),
-                             cohort.id, *aliases)
-                if code != 0:
-                    raise PublishError(f"building {cohort.id} ({cohort.title}) failed "
-                                       f"(mike deploy exited with {code}); see the errors above")
-                outcome.deployed.append(Deployed(cohort, aliases,
-                                                 _branch_commit(repo, branch) != before))
-            if any(LATEST in v.get("aliases", []) for v in _versions(repo, branch)):
-                code = _mike(project, env, "set-default", *git_options, LATEST)
-                if code != 0:
-                    raise PublishError(f"mike set-default {LATEST} exited with {code}")
-        finally:
-            config.unlink(missing_ok=True)
+        # mike builds into site_dir (mkdocs.yml reads LT_SITE_DIR), never into
+        # the project's site/, which holds the last good public and members' builds.
+        env = {**_build_env(project, repo), "LT_SITE_DIR": site_dir}
+        for cohort in selected:
+            aliases = [LATEST] if cohort is latest else []
+            before = _branch_commit(repo, branch)
+            code = _mike(project, env, "deploy", *git_options, "--title", cohort.title,
+                         "--alias-type", ALIAS_TYPE, *(["--update-aliases"] if aliases else []),
+                         cohort.id, *aliases)
+            if code != 0:
+                raise PublishError(f"building {cohort.id} ({cohort.title}) failed "
+                                   f"(mike deploy exited with {code}); see the errors above")
+            outcome.deployed.append(Deployed(cohort, aliases,
+                                             _branch_commit(repo, branch) != before))
+        if any(LATEST in v.get("aliases", []) for v in _versions(repo, branch)):
+            code = _mike(project, env, "set-default", *git_options, LATEST)
+            if code != 0:
+                raise PublishError(f"mike set-default {LATEST} exited with {code}")
 
 
 def _summary(outcome: Outcome, repo: Path) -> str:

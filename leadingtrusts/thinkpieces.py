@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from . import schema
 from .content import _problem
 from .errors import ContentError, Problem, display_path
+from .leakcheck import Sentence, member_sentences
 from .yamlsource import parse_yaml, read_yaml
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -110,3 +111,19 @@ def check_authors(source: MarkdownSource, known: set[str] | None) -> None:
                                         f"unknown author '{author}': expected one of "
                                         f"{', '.join(sorted(known))} (declared in "
                                         "docs/thinkpieces/.authors.yml)")])
+
+
+def collect_member_sentences(docs: Path, members_dir: str, thinkpieces_dir: str, marker: str,
+                             *, relative_to: Path) -> list[Sentence]:
+    """The sentences of every member-only text under `docs`: members' pages in
+    full and the part of each member-only thinkpiece below its marker."""
+    sentences: list[Sentence] = []
+    for path in sorted((docs / members_dir).rglob("*.md")):
+        source = read_markdown(path, schema.MembersPageMeta)
+        sentences += member_sentences(path.relative_to(relative_to).as_posix(), source.body)
+    for path in sorted((docs / thinkpieces_dir).rglob("*.md")):
+        source = read_markdown(path, schema.ThinkpieceMeta)
+        if source.members_only:
+            _, members_part = split_preview(source, marker)
+            sentences += member_sentences(path.relative_to(relative_to).as_posix(), members_part)
+    return sentences

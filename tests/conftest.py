@@ -72,10 +72,27 @@ def copy_project(target: Path) -> Project:
     for name in SOURCES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, target / name)
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target / name)
     return Project(target)
+
+
+def git_project(root: Path) -> Path:
+    """The project's source committed in a fresh repository with no remote."""
+    copy_project(root)
+    for args in (("init", "--quiet", "--initial-branch=main"),
+                 ("config", "user.name", "Test Publisher"),
+                 ("config", "user.email", "publisher@example.invalid"),
+                 ("add", "--all"), ("commit", "--quiet", "-m", "The site's source")):
+        subprocess.run(["git", *args], cwd=root, capture_output=True, check=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def make_git_project():
+    """A factory for `git_project`, usable from fixtures of any scope."""
+    return git_project
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ import gzip
 import re
 from pathlib import Path
 
-import pytest
 
 from leadingtrusts import schema
-from leadingtrusts.errors import ContentError
 from leadingtrusts.leakcheck import find_leaks, member_sentences, scan_site
-from leadingtrusts.thinkpieces import preview_document, read_markdown, split_preview
+from leadingtrusts.thinkpieces import (collect_member_sentences, preview_document, read_markdown,
+                                       split_preview)
 
 POST = "docs/thinkpieces/posts/growth-that-lasts.md"
 MEMBERS_SENTENCE = "Boards that set a target number of schools tend to find the schools to match it."
@@ -20,17 +19,8 @@ RESOURCE_SENTENCE = "Offer a place in an existing network, such as a subject gro
 
 
 def all_member_sentences(project) -> list:
-    sentences = []
-    for path in sorted(project.path("docs").rglob("*.md")):
-        relative = str(path.relative_to(project.root))
-        if relative.startswith("docs/members/"):
-            source = read_markdown(path, schema.MembersPageMeta)
-            sentences += member_sentences(relative, source.body)
-        elif relative.startswith("docs/thinkpieces/posts/"):
-            source = read_markdown(path, schema.ThinkpieceMeta)
-            if source.members_only:
-                sentences += member_sentences(relative, split_preview(source, "<!-- more -->")[1])
-    return sentences
+    return collect_member_sentences(project.path("docs"), "members", "thinkpieces/posts",
+                                    "<!-- more -->", relative_to=project.root)
 
 
 # --- the preview split -------------------------------------------------------

@@ -12,7 +12,6 @@ import gzip
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -29,7 +28,6 @@ from leadingtrusts.content import load_site
 from leadingtrusts.publish import branch_leaks, member_only_sentences, members_files, publish
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("mkdocs.yml", "macros.py", "content", "docs", "overrides")
 # Deadline wording depends on the build time; a fixed one keeps reruns identical.
 NOW = "2027-01-15T12:00:00"
 SITE_URL = "https://leadingtrusts.example/"
@@ -52,23 +50,6 @@ def show(repo: Path, path: str, ref: str = "gh-pages") -> str:
     return git(repo, "show", f"{ref}:{path}")
 
 
-def make_project(root: Path) -> Path:
-    """The project's source, committed in a fresh repository with no remote."""
-    root.mkdir(parents=True, exist_ok=True)
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, root / name)
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "config", "user.name", "Test Publisher")
-    git(root, "config", "user.email", "publisher@example.invalid")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", "The site's source")
-    return root
-
-
 @pytest.fixture(scope="module")
 def build_env() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
@@ -88,8 +69,9 @@ class Published:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, build_env: None) -> Published:
-    project = make_project(tmp_path_factory.mktemp("publish") / "project")
+def published(tmp_path_factory: pytest.TempPathFactory, build_env: None,
+              make_git_project) -> Published:
+    project = make_git_project(tmp_path_factory.mktemp("publish") / "project")
     out = StringIO()
     with redirect_stdout(out):
         code = publish(project)

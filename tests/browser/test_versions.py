@@ -8,7 +8,6 @@ served as GitHub Pages would serve it.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import tarfile
 from contextlib import redirect_stdout
@@ -22,7 +21,6 @@ from leadingtrusts.publish import publish
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("mkdocs.yml", "macros.py", "content", "docs", "overrides")
 NOW = "2027-01-15T12:00:00"
 SCHEDULE = "programme/schedule/"
 
@@ -32,21 +30,9 @@ def git(repo: Path, *args: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def pages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pages_dir(tmp_path_factory: pytest.TempPathFactory, make_git_project) -> Path:
     """The gh-pages tree of a fresh publish, checked out into a folder."""
-    project = tmp_path_factory.mktemp("versions") / "project"
-    project.mkdir()
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, project / name)
-    git(project, "init", "--quiet", "--initial-branch=main")
-    git(project, "config", "user.name", "Test Publisher")
-    git(project, "config", "user.email", "publisher@example.invalid")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "The site's source")
+    project = make_git_project(tmp_path_factory.mktemp("versions") / "project")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LT_NOW", NOW)
         for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT", "LT_SITE_URL"):
