@@ -50,7 +50,7 @@ bench: $(INSTALLED)
 
 # Debian's chromium for the browser tests; Playwright never downloads a browser.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@[ -x "$${LT_CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
