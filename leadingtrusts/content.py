@@ -68,7 +68,7 @@ def _fields_at(model: type[BaseModel], loc: Path_) -> list[str]:
     return []
 
 
-def _problem(error: dict[str, Any], source: SourceMap, model: type[BaseModel]) -> Problem:
+def problem_from_pydantic(error: dict[str, Any], source: SourceMap, model: type[BaseModel]) -> Problem:
     """Turn one pydantic error into an editor's message at the right line."""
     loc: Path_ = tuple(error["loc"])
     kind = error["type"]
@@ -99,7 +99,7 @@ def load_file(path: Path, model: type[M]) -> Loaded[M]:
     try:
         return Loaded(model.model_validate(document.data), document.source)
     except ValidationError as error:
-        raise ContentError([_problem(e, document.source, model)
+        raise ContentError([problem_from_pydantic(e, document.source, model)
                             for e in error.errors(include_url=False)]) from None
 
 

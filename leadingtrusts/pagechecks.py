@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 import sys
@@ -96,8 +97,6 @@ def check_template(env: Environment, markdown: str, variables: dict[str, Any], f
 
 
 def _suggest(name: str, env: Environment, variables: dict[str, Any]) -> str:
-    import difflib
-
     candidates = [k for k in (*env.globals, *variables) if not k.startswith("_")]
     close = difflib.get_close_matches(name, candidates, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""

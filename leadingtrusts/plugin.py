@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 from . import schema
 from .config import LeadingTrustsConfig
 from .content import Cohort, SiteData, load_site
-from .errors import ContentError, Problem
+from .errors import ContentError, Problem, display_path
 from .leakcheck import Sentence, member_sentences, scan_site
 from .pagechecks import Link, check_template, internal_links, locate_in_source
 from .render import DeadlineStatus, build_time
@@ -59,6 +59,7 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
         except ValueError as error:
             raise PluginError(f"mkdocs.yml: plugins.leadingtrusts.now: {error}") from None
         self.deadline = DeadlineStatus(self.cohort.deadline, now)
+        self._docs_dir = display_path(config.docs_dir)
         if not self.versioned:
             # Material's version selector fetches ../versions.json, which only
             # exists in a site published with mike.
@@ -243,9 +244,10 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
             shutil.rmtree(self._previews, ignore_errors=True)
             self._previews = None
 
-    @staticmethod
-    def _display(page: Page) -> str:
-        return f"docs/{page.file.src_uri}"
+    def _display(self, page: Page) -> str:
+        """The page's path as the editor knows it, e.g. docs/programme/price.md
+        (also for a preview, whose file really sits in a temporary folder)."""
+        return f"{self._docs_dir}/{page.file.src_uri}"
 
     @staticmethod
     def _body_line(page: Page, markdown: str) -> int:

@@ -17,7 +17,7 @@ from material.plugins.blog.readtime import readtime
 from pydantic import BaseModel, ValidationError
 
 from . import schema
-from .content import _problem
+from .content import problem_from_pydantic
 from .errors import ContentError, Problem, display_path
 from .leakcheck import Sentence, member_sentences
 from .yamlsource import parse_yaml, read_yaml
@@ -52,7 +52,7 @@ def read_markdown(path: Path, model: type[BaseModel]) -> MarkdownSource:
     try:
         meta = model.model_validate(document.data)
     except ValidationError as error:
-        raise ContentError([_problem(e, document.source, model)
+        raise ContentError([problem_from_pydantic(e, document.source, model)
                             for e in error.errors(include_url=False)]) from None
     body_line = text.count("\n", 0, match.end()) + 1
     return MarkdownSource(path, text, meta, text[match.end():], body_line)
