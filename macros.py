@@ -2,12 +2,28 @@
 
 Thin on purpose: the data comes validated from the leadingtrusts plugin, the
 wording of dates and counts from leadingtrusts.render, and the HTML from the
-Jinja partials in overrides/partials/content/. Each macro renders one partial.
+Jinja partials in overrides/partials/content/. Most macros render one partial.
 """
+
+from functools import partial as bind
 
 from markupsafe import Markup
 
-from leadingtrusts.render import FILTERS, count_of
+from leadingtrusts.render import FILTERS, count_of, money
+
+# Macro name -> the partial it renders, for macros that take no arguments.
+PARTIALS = {
+    "rationale_figures": "figures.html",
+    "objectives": "objectives.html",
+    "schedule": "schedule.html",
+    "session_counts": "session-counts.html",
+    "inclusions": "inclusions.html",
+    "eligibility_criteria": "criteria.html",
+    "application_steps": "steps.html",
+    "deadline_notice": "deadline.html",
+    "apply_button": "apply-button.html",
+    "sample_notice": "sample-notice.html",
+}
 
 
 def define_env(env):
@@ -24,9 +40,13 @@ def define_env(env):
         "members_url": plugin.config.members_url,
     })
 
-    def partial(name, **context):
-        template = env.env.get_template(name)
+    def render(template_name, **context):
+        """A partial rendered with the page's variables (autoescaped: see the plugin)."""
+        template = env.env.get_template(template_name)
         return Markup(template.render(**env.variables, **context))
+
+    for name, template_name in PARTIALS.items():
+        env.macro(bind(render, template_name), name)
 
     @env.macro
     def count(kind):
@@ -36,53 +56,14 @@ def define_env(env):
     @env.macro
     def price():
         """'£5,000 per person'."""
-        return f"{FILTERS['money'](plugin.cohort.pricing.price)} per {plugin.cohort.pricing.price.per}"
-
-    @env.macro
-    def rationale_figures():
-        return partial("figures.html")
-
-    @env.macro
-    def objectives():
-        return partial("objectives.html")
-
-    @env.macro
-    def schedule():
-        return partial("schedule.html")
-
-    @env.macro
-    def session_counts():
-        return partial("session-counts.html")
-
-    @env.macro
-    def inclusions():
-        return partial("inclusions.html")
-
-    @env.macro
-    def eligibility_criteria():
-        return partial("criteria.html")
-
-    @env.macro
-    def application_steps():
-        return partial("steps.html")
-
-    @env.macro
-    def deadline_notice():
-        return partial("deadline.html")
-
-    @env.macro
-    def apply_button():
-        return partial("apply-button.html")
+        return f"{money(plugin.cohort.pricing.price)} per {plugin.cohort.pricing.price.per}"
 
     @env.macro
     def principle_list(detail=True):
-        return partial("principles.html", detail=detail)
-
-    @env.macro
-    def sample_notice():
-        return partial("sample-notice.html")
+        """The principles; `detail=False` leaves out each explanation."""
+        return render("principles.html", detail=detail)
 
     @env.macro
     def members_call_to_action():
-        page = env.page
-        return partial("members-call-to-action.html", page_url=page.url if page else "")
+        """The call to sign in or join, closing a member-only piece's public preview."""
+        return render("members-call-to-action.html", page_url=env.page.url if env.page else "")

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import schema
-from .errors import ContentError, Problem
+from .errors import ContentError, Problem, display_path
 from .yamlsource import Path_, SourceMap, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -222,12 +222,23 @@ def _check_inclusions(cohort: Cohort, pricing_src: SourceMap) -> list[Problem]:
     return problems
 
 
+COHORT_FILES = {"cohort": schema.CohortFile, "pricing": schema.PricingFile,
+                "eligibility": schema.EligibilityFile, "schedule": schema.ScheduleFile}
+
+
+def _unexpected_files(folder: Path, expected: set[str]) -> list[Problem]:
+    """Files an editor may think are read but are not (a `schedule.yaml`, say)."""
+    return [Problem(display_path(path), None, None, "",
+                    f"unexpected file: this folder holds only {', '.join(sorted(expected))}")
+            for path in sorted(folder.iterdir())
+            if path.name not in expected and not path.name.startswith(".")]
+
+
 def load_cohort(folder: Path) -> Cohort:
     """Load and cross-check one cohort's folder."""
-    problems: list[Problem] = []
+    problems = _unexpected_files(folder, {f"{name}.yml" for name in COHORT_FILES})
     loaded: dict[str, Loaded[Any]] = {}
-    for name, model in (("cohort", schema.CohortFile), ("pricing", schema.PricingFile),
-                        ("eligibility", schema.EligibilityFile), ("schedule", schema.ScheduleFile)):
+    for name, model in COHORT_FILES.items():
         try:
             loaded[name] = load_file(folder / f"{name}.yml", model)
         except ContentError as error:
@@ -256,7 +267,8 @@ def _check_principles(loaded: Loaded[schema.PrinciplesFile]) -> list[Problem]:
 
 def load_site(content_dir: Path) -> SiteData:
     """Load every data file under `content_dir`; raise one ContentError listing all problems."""
-    problems: list[Problem] = []
+    problems = _unexpected_files(content_dir, {"programme.yml", "principles.yml", "cohorts",
+                                               "schemas", "README.md"})
     programme = principles = None
     cohorts: list[Cohort] = []
     try:

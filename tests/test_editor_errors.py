@@ -171,3 +171,15 @@ def test_typo_in_the_front_matter_of_an_ordinary_page(project):
 def test_front_matter_yaml_syntax_error(project):
     project.replace("docs/index.md", "hide:\n  - navigation", "hide: [navigation")
     assert_error(project.build(), "docs/index.md:", "YAML syntax error")
+
+
+def test_a_file_the_build_would_ignore_is_an_error(project):
+    project.write(f"{COHORT}/schedule.yaml", project.read(f"{COHORT}/schedule.yml"))
+    assert_error(project.build(), f"{COHORT}/schedule.yaml:", "unexpected file",
+                 "schedule.yml")
+
+
+def test_macro_syntax_error_in_markdown(project):
+    project.replace("docs/programme/price.md", "{{ inclusions() }}", "{{ inclusions( }}")
+    line = project.line_of("docs/programme/price.md", "inclusions(")
+    assert_error(project.build(), f"docs/programme/price.md:{line}:", "macro syntax error")
