@@ -57,11 +57,12 @@ def internal_links(markdown: str, page_uri: str) -> list[Link]:
     return links
 
 
-def locate_in_source(source: str, target: str, fallback_line: int) -> tuple[int, int | None]:
-    """Where `target` is written in the editor's file; rendered text may have moved it."""
+def locate_in_source(source: str, target: str) -> tuple[int | None, int | None]:
+    """Where `target` is written in the editor's file (macros may have moved it in
+    the rendered text); (None, None) when a macro produced it."""
     index = source.find(f"({target}") if f"({target}" in source else source.find(target)
     if index < 0:
-        return fallback_line, None
+        return None, None
     line, column = _position(source, index)
     return line, column + (1 if source[index] == "(" else 0)
 

@@ -23,11 +23,11 @@ from . import schema
 from .config import LeadingTrustsConfig
 from .content import Cohort, SiteData, load_site
 from .errors import ContentError, Problem, display_path
-from .leakcheck import Sentence, member_sentences, scan_site
+from .leakcheck import Sentence, scan_site
 from .pagechecks import Link, check_template, internal_links, locate_in_source
 from .render import DeadlineStatus, build_time
-from .thinkpieces import (FRONT_MATTER, check_authors, known_authors, preview_document,
-                          read_markdown, reading_minutes, split_preview)
+from .thinkpieces import (FRONT_MATTER, check_authors, collect_member_sentences, known_authors,
+                          preview_document, read_markdown, reading_minutes, split_preview)
 
 MIKE_VERSION = "MIKE_DOCS_VERSION"  # set by `mike deploy` while it builds one version
 CALL_TO_ACTION = "{{ members_call_to_action() }}"
@@ -113,6 +113,15 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
                 problems.extend(error.problems)
         if problems:
             raise PluginError(str(ContentError(problems)))
+        # The same collection `publish` checks the gh-pages branch against; every
+        # file it reads was validated just above.
+        docs = Path(config.docs_dir)
+        try:
+            self._member_sentences = collect_member_sentences(
+                docs, self.config.members_dir, self.config.thinkpieces_dir,
+                self.config.more_marker, relative_to=docs)
+        except ContentError as error:
+            raise PluginError(str(error)) from None
         return files
 
     def _is_members_file(self, file: File) -> bool:
@@ -121,8 +130,7 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
     def _members_page(self, file: File, files: Files) -> None:
         """A members' resource: validated, and left out of the public build entirely."""
         if file.is_documentation_page():
-            source = read_markdown(Path(file.abs_src_path), schema.MembersPageMeta)
-            self._member_sentences += member_sentences(file.src_uri, source.body)
+            read_markdown(Path(file.abs_src_path), schema.MembersPageMeta)
         if self.public:
             files.remove(file)
 
@@ -133,8 +141,7 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
         check_authors(source, authors)
         if not source.members_only:
             return
-        _, members_part = split_preview(source, self.config.more_marker)
-        self._member_sentences += member_sentences(file.src_uri, members_part)
+        split_preview(source, self.config.more_marker)  # fails without a marker
         blog = config.plugins.get("material/blog")
         if blog is not None:
             self._readtimes[file.src_uri] = reading_minutes(
@@ -184,16 +191,16 @@ class LeadingTrustsPlugin(BasePlugin[LeadingTrustsConfig]):
     @event_priority(-100)  # after macros have rendered, so generated links count too
     def _check_links(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> None:
         problems = []
-        source = page.file.content_string
-        offset = self._body_line(page, markdown) - 1
         for link in internal_links(markdown, page.file.src_uri):
-            line, column = locate_in_source(source, link.target, link.line + offset)
-            link = Link(link.target, link.path, link.anchor, line, column or link.column)
+            line, column = locate_in_source(page.file.content_string, link.target)
+            link = Link(link.target, link.path, link.anchor, line, column)
+            produced = "" if line is not None else " (in text produced by a macro)"
             if link.path and files.get_file_from_path(link.path) is None:
                 hint = (" (member-only pages are not part of the public build)"
                         if link.path.startswith(self.config.members_dir + "/") and self.public else "")
                 problems.append(Problem(self._display(page), line, column, "",
-                                        f"broken link: no page '{link.path}' for '{link.target}'{hint}"))
+                                        f"broken link: no page '{link.path}' for "
+                                        f"'{link.target}'{hint}{produced}"))
             elif link.anchor:
                 self._links.append((page, link))
         if problems:
