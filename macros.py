@@ -1,69 +1,39 @@
-"""Macros for the Markdown pages in docs/ (loaded by mkdocs-macros).
+"""The macros Markdown pages in docs/ can call, in mkdocs-macros' `define_env` form.
 
-Thin on purpose: the data comes validated from the leadingtrusts plugin, the
-wording of dates and counts from leadingtrusts.render, and the HTML from the
-Jinja partials in overrides/partials/content/. Most macros render one partial.
+Each partial in overrides/partials/content/ is the macro of the same name:
+`{{ application_steps() }}` renders application_steps.html. The two below
+compute a phrase instead. The data comes from `page_variables`, a plain
+function of the staged context (content, cohort, audience, time of build);
+the wording from leadingtrusts.site.wording.
 """
 
-from functools import partial as bind
+from functools import partial
 
-from markupsafe import Markup
-
-from leadingtrusts.render import FILTERS, count_of, money
-
-# Macro name -> the partial it renders, for macros that take no arguments.
-PARTIALS = {
-    "rationale_figures": "figures.html",
-    "objectives": "objectives.html",
-    "schedule": "schedule.html",
-    "session_counts": "session-counts.html",
-    "inclusions": "inclusions.html",
-    "eligibility_criteria": "criteria.html",
-    "application_steps": "steps.html",
-    "deadline_notice": "deadline.html",
-    "apply_button": "apply-button.html",
-    "sample_notice": "sample-notice.html",
-}
+from leadingtrusts.pages.templating import MacroError
+from leadingtrusts.pipeline.context import page_variables
+from leadingtrusts.site.schema import SessionKind
+from leadingtrusts.site.wording import FILTERS, count_of, money
 
 
 def define_env(env):
-    """Expose the validated content and one macro per partial."""
-    plugin = env.conf.plugins["leadingtrusts"]
+    """Give the pages their variables, the wording filters and one macro per partial."""
+    env.variables.update(page_variables(env.staged))
     env.filters.update(FILTERS)
-    env.variables.update({
-        "programme": plugin.site.programme,
-        "principles": plugin.site.principles,
-        "cohorts": plugin.site.cohorts,
-        "cohort": plugin.cohort,
-        "deadline": plugin.deadline,
-        "audience": plugin.config.audience,
-        "members_url": plugin.config.members_url,
-    })
+    cohort = env.variables["cohort"]
 
-    def render(template_name, **context):
-        """A partial rendered with the page's variables (autoescaped: see the plugin)."""
-        template = env.env.get_template(template_name)
-        return Markup(template.render(**env.variables, **context))
-
-    for name, template_name in PARTIALS.items():
-        env.macro(bind(render, template_name), name)
+    for name in env.partial_names():
+        env.macro(partial(env.render_partial, name), name)
 
     @env.macro
     def count(kind):
         """'12 webinars', counted from this cohort's schedule."""
-        return count_of(plugin.cohort, kind)
+        kinds = [k.value for k in SessionKind]
+        if kind not in kinds:
+            raise MacroError(f"count() takes one kind of session: {', '.join(kinds)}; "
+                             f"found {kind!r}")
+        return count_of(cohort, kind)
 
     @env.macro
     def price():
         """'£5,000 per person'."""
-        return f"{money(plugin.cohort.pricing.price)} per {plugin.cohort.pricing.price.per}"
-
-    @env.macro
-    def principle_list(detail=True):
-        """The principles; `detail=False` leaves out each explanation."""
-        return render("principles.html", detail=detail)
-
-    @env.macro
-    def members_call_to_action():
-        """The call to sign in or join, closing a member-only piece's public preview."""
-        return render("members-call-to-action.html", page_url=env.page.url if env.page else "")
+        return f"{money(cohort.pricing.price)} per {cohort.pricing.price.per}"

@@ -12,23 +12,27 @@ PROJECT = Path.cwd()
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Validate content/ without building; --format github prints annotations."""
-    from .content import load_site
+    """Validate content/ and every page's front matter without building;
+    --format github prints annotations."""
+    from .pipeline.stage import read_sources
+    from .pipeline.sources import Project
 
     try:
-        site = load_site(PROJECT / "content")
+        sources = read_sources(Project(PROJECT))
     except ContentError as error:
         for problem in error.problems:
             print(problem.github_annotation() if args.format == "github" else str(problem),
                   file=sys.stdout if args.format == "github" else sys.stderr)
         return 1
-    print(f"content/ is valid: {len(site.cohorts)} cohorts, {len(site.principles)} principles")
+    site = sources.site
+    print(f"content/ and docs/ are valid: {len(site.cohorts)} cohorts, "
+          f"{len(site.principles)} principles, {len(sources.pages)} pages")
     return 0
 
 
 def _schemas(args: argparse.Namespace) -> int:
     """Write (or with --check, compare) the JSON Schema files in content/schemas/."""
-    from .content import json_schemas
+    from .site.loading import json_schemas
 
     folder = PROJECT / "content" / "schemas"
     stale = []
@@ -48,34 +52,48 @@ def _schemas(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import AUDIENCES, build
+    from .pipeline.context import AUDIENCES
+    from .pipeline.run import build
+    from .pipeline.sources import Project
 
     audiences = AUDIENCES if args.audience == "all" else (args.audience,)
-    return build(PROJECT, Path(args.site_dir), audiences, quiet=not args.verbose)
+    return build(Project(PROJECT), Path(args.site_dir), audiences, engine=args.engine,
+                 cohort=args.cohort)
 
 
 def _serve_members(args: argparse.Namespace) -> int:
     """Build the members' site if it is missing or stale, then run the demo gateway."""
-    from .build import build, is_stale
     from .gateway.demo import run_demo
+    from .pipeline.run import build
+    from .pipeline.sources import Project
 
+    project = Project(PROJECT)
     site = Path(args.site_dir) / "members"
-    if is_stale(PROJECT, site):
-        code = build(PROJECT, Path(args.site_dir), ("members",))
+    marker = site / "index.html"
+    if not marker.exists() or project.newest_source_time() > marker.stat().st_mtime:
+        code = build(project, Path(args.site_dir), ("members",))
         if code:
             return code
     run_demo(site, host=args.host, port=args.port)
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """Live preview of the public site."""
+    from .pipeline.serve import serve
+    from .pipeline.sources import Project
+
+    return serve(Project(PROJECT), host=args.host, port=args.port)
+
+
 def _publish(args: argparse.Namespace) -> int:
-    from .publish import publish
+    from .pipeline.publish import publish
 
     return publish(PROJECT, cohort=args.cohort, branch=args.branch)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench_main
+    from .pipeline.bench import main as bench_main
 
     return bench_main(args)
 
@@ -95,8 +113,14 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build site/public and site/members atomically")
     build.add_argument("--audience", choices=("all", "public", "members"), default="all")
     build.add_argument("--site-dir", default="site")
-    build.add_argument("--verbose", action="store_true", help="show MkDocs' progress messages")
+    build.add_argument("--engine", choices=("mkdocs", "properdocs"), default="mkdocs")
+    build.add_argument("--cohort", default=None, help="the cohort to show (default: the newest)")
     build.set_defaults(run=_build)
+
+    preview = commands.add_parser("serve", help="live preview of the public site")
+    preview.add_argument("--host", default="127.0.0.1")
+    preview.add_argument("--port", type=int, default=8000)
+    preview.set_defaults(run=_serve)
 
     serve = commands.add_parser("serve-members", help="build if needed and run the demo gateway")
     serve.add_argument("--site-dir", default="site")

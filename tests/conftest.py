@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from leadingtrusts.pipeline.sources import SITE_SOURCES
+
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("mkdocs.yml", "macros.py", "content", "docs", "overrides")
 # A fixed "now" so wording that depends on the deadline is predictable.
 BEFORE_DEADLINE = "2026-11-24T12:00:00"
 
@@ -69,7 +70,7 @@ class Project:
 
 def copy_project(target: Path) -> Project:
     target.mkdir(parents=True)
-    for name in SOURCES:
+    for name in SITE_SOURCES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))

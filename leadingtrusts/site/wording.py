@@ -1,4 +1,4 @@
-"""Formatting helpers the templates use: money, dates, times, counts, deadlines.
+"""The wording of money, dates, times, counts and the deadline, shared by every output.
 
 They return plain text; escaping is the template engine's job (autoescape is
 on for every template and macro), so nothing here builds HTML.
@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import schema
-from .content import KIND_LABELS, Cohort
+from .loading import KIND_LABELS, Cohort
 
 
 def money(price: schema.Price) -> str:
@@ -21,11 +21,6 @@ def money(price: schema.Price) -> str:
 def long_date(day: dt.date) -> str:
     """2027-06-25 -> 'Friday 25 June 2027'."""
     return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def short_date(day: dt.date) -> str:
-    """2027-06-25 -> 'Fri 25 Jun'."""
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def clock(moment: dt.time | dt.datetime) -> str:
@@ -99,18 +94,9 @@ class DeadlineStatus:
         return remaining(self.deadline - self.now) if self.is_open else ""
 
 
-def build_time(setting: str | dt.datetime) -> dt.datetime:
-    """The moment the build treats as now: `setting` (ISO 8601) if given, else the clock."""
-    if not setting:
-        return dt.datetime.now(schema.LONDON)
-    moment = setting if isinstance(setting, dt.datetime) else dt.datetime.fromisoformat(setting)
-    return moment.replace(tzinfo=schema.LONDON) if moment.tzinfo is None else moment
-
-
 FILTERS = {
     "money": money,
     "long_date": long_date,
-    "short_date": short_date,
     "clock": clock,
     "time_range": time_range,
     "kind_label": kind_label,

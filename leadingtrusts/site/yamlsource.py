@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError, Problem, display_path
+from ..errors import ContentError, Problem, display_path
 
 Path_ = tuple[str | int, ...]
 

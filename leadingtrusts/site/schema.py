@@ -1,6 +1,6 @@
 """The contract for every data file in content/ and every thinkpiece's front matter.
 
-Each model below governs one kind of file; `FILE_MODELS` says which. Unknown
+Each model below governs one kind of file; `COLLECTIONS` at the end says which. Unknown
 keys are errors (`extra="forbid"`), so a typo such as `deadlin:` cannot pass
 silently. Checks that span several files (sessions inside the cohort's dates,
 counts promised by the price against the schedule) live in `content.py`,
@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -244,24 +245,47 @@ class MembersPageMeta(Contract):
     access: Literal["members"] = Field(description="Pages under members/ are always member-only.")
 
 
-# Which model governs which data file, by its path under content/.
-FILE_MODELS: dict[str, type[Contract]] = {
-    "programme.yml": ProgrammeFile,
-    "principles.yml": PrinciplesFile,
-    "cohorts/*/cohort.yml": CohortFile,
-    "cohorts/*/pricing.yml": PricingFile,
-    "cohorts/*/eligibility.yml": EligibilityFile,
-    "cohorts/*/schedule.yml": ScheduleFile,
-}
+# --- the collections: which files are read with which model -----------------
 
-# Schemas published for editors' tools, by file name in content/schemas/.
-JSON_SCHEMAS: dict[str, type[Contract]] = {
-    "programme.schema.json": ProgrammeFile,
-    "principles.schema.json": PrinciplesFile,
-    "cohort.schema.json": CohortFile,
-    "pricing.schema.json": PricingFile,
-    "eligibility.schema.json": EligibilityFile,
-    "schedule.schema.json": ScheduleFile,
-    "thinkpiece.schema.json": ThinkpieceMeta,
-    "page.schema.json": PageMeta,
-}
+@dataclass(frozen=True)
+class Collection:
+    """One kind of editor's file: where it lives and the model that governs it."""
+
+    name: str  # also names its JSON Schema: content/schemas/<name>.schema.json
+    root: Literal["content", "docs"]
+    pattern: str  # a glob under root
+    model: type[Contract]
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.name}.schema.json"
+
+
+# The one table. Content files are loaded in this order; a page in docs/ takes the
+# first page collection whose pattern matches it (the catch-all `page` is last).
+COLLECTIONS: tuple[Collection, ...] = (
+    Collection("programme", "content", "programme.yml", ProgrammeFile),
+    Collection("principles", "content", "principles.yml", PrinciplesFile),
+    Collection("cohort", "content", "cohorts/*/cohort.yml", CohortFile),
+    Collection("pricing", "content", "cohorts/*/pricing.yml", PricingFile),
+    Collection("eligibility", "content", "cohorts/*/eligibility.yml", EligibilityFile),
+    Collection("schedule", "content", "cohorts/*/schedule.yml", ScheduleFile),
+    Collection("thinkpiece", "docs", "thinkpieces/posts/**/*.md", ThinkpieceMeta),
+    Collection("members-page", "docs", "members/**/*.md", MembersPageMeta),
+    Collection("page", "docs", "**/*.md", PageMeta),
+)
+
+
+def collection(name: str) -> Collection:
+    return next(c for c in COLLECTIONS if c.name == name)
+
+
+def page_collection(docs_path: str) -> Collection:
+    """The collection of a Markdown page, by its path under docs/."""
+    from fnmatch import fnmatch
+
+    for entry in COLLECTIONS:
+        if entry.root == "docs" and (fnmatch(docs_path, entry.pattern)
+                                     or fnmatch(docs_path, entry.pattern.replace("**/", ""))):
+            return entry
+    raise LookupError(docs_path)

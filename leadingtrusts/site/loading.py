@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import schema
-from .errors import ContentError, Problem, display_path
+from ..errors import ContentError, Problem, display_path
 from .yamlsource import Path_, SourceMap, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -222,8 +222,11 @@ def _check_inclusions(cohort: Cohort, pricing_src: SourceMap) -> list[Problem]:
     return problems
 
 
-COHORT_FILES = {"cohort": schema.CohortFile, "pricing": schema.PricingFile,
-                "eligibility": schema.EligibilityFile, "schedule": schema.ScheduleFile}
+# The cohort folder's files, from the schema's table: name -> (file name, model).
+COHORT_FILES = {c.name: (c.pattern.rsplit("/", 1)[-1], c.model) for c in schema.COLLECTIONS
+                if c.root == "content" and c.pattern.startswith("cohorts/*/")}
+# What content/ may hold at its top level besides the cohort folders.
+TOP_LEVEL = {c.pattern for c in schema.COLLECTIONS if c.root == "content" and "/" not in c.pattern}
 
 
 def _unexpected_files(folder: Path, expected: set[str]) -> list[Problem]:
@@ -236,11 +239,11 @@ def _unexpected_files(folder: Path, expected: set[str]) -> list[Problem]:
 
 def load_cohort(folder: Path) -> Cohort:
     """Load and cross-check one cohort's folder."""
-    problems = _unexpected_files(folder, {f"{name}.yml" for name in COHORT_FILES})
+    problems = _unexpected_files(folder, {file for file, _ in COHORT_FILES.values()})
     loaded: dict[str, Loaded[Any]] = {}
-    for name, model in COHORT_FILES.items():
+    for name, (file, model) in COHORT_FILES.items():
         try:
-            loaded[name] = load_file(folder / f"{name}.yml", model)
+            loaded[name] = load_file(folder / file, model)
         except ContentError as error:
             problems.extend(error.problems)
     if problems:
@@ -267,16 +270,15 @@ def _check_principles(loaded: Loaded[schema.PrinciplesFile]) -> list[Problem]:
 
 def load_site(content_dir: Path) -> SiteData:
     """Load every data file under `content_dir`; raise one ContentError listing all problems."""
-    problems = _unexpected_files(content_dir, {"programme.yml", "principles.yml", "cohorts",
-                                               "schemas", "README.md"})
+    problems = _unexpected_files(content_dir, TOP_LEVEL | {"cohorts", "schemas", "README.md"})
     programme = principles = None
     cohorts: list[Cohort] = []
     try:
-        programme = load_file(content_dir / "programme.yml", schema.ProgrammeFile)
+        programme = load_file(content_dir / "programme.yml", schema.collection("programme").model)
     except ContentError as error:
         problems.extend(error.problems)
     try:
-        principles = load_file(content_dir / "principles.yml", schema.PrinciplesFile)
+        principles = load_file(content_dir / "principles.yml", schema.collection("principles").model)
         problems.extend(_check_principles(principles))
     except ContentError as error:
         problems.extend(error.problems)
@@ -305,4 +307,4 @@ def load_site(content_dir: Path) -> SiteData:
 def json_schemas() -> dict[str, str]:
     """The JSON Schema text for each published schema file name."""
     return {name: json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
-            for name, model in schema.JSON_SCHEMAS.items()}
+            for name, model in ((c.schema_file, c.model) for c in schema.COLLECTIONS)}

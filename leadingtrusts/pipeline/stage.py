@@ -1,0 +1,436 @@
+"""Step 1 of the pipeline: read every source once, then write one docs tree per audience.
+
+`read_sources` loads and validates content/ and every page's front matter,
+collecting every problem before it stops. `write_tree` then writes what one
+audience may see into its own folder (build/stage/<audience>/ by default):
+
+- the engine configuration (mkdocs.yml) and the theme overrides;
+- every page with its macros rendered and its front matter made safe for the
+  theme (texts escaped once, slug, reading time, description);
+- in the public tree: no file of docs/members/, each member-only thinkpiece
+  only as its preview with a call to sign in, and only the files that public
+  text refers to (a PDF or image used only by member-only text stays out);
+- the RSS feed of the thinkpieces.
+
+The engine then builds that folder and nothing else, so whatever the engine,
+its plugins or their bugs, it cannot publish what it was never given.
+Files are rewritten only when their text changes, so a live preview watching
+the folder reloads only what an edit touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pymdownx.slugs import slugify
+
+from ..errors import ContentError, Problem, display_path
+from ..pages.frontmatter import (MarkdownSource, as_html_text, check_authors, known_authors,
+                                 read_markdown, staged_front_matter)
+from ..pages.links import internal_links
+from ..pages.previews import MORE, reading_minutes, split_preview
+from ..pages.templating import MacroEnvironment, PageInfo, load_macros
+from ..site import schema
+from ..site.loading import SiteData, load_site
+from .context import StagedContext, theme_context
+from .sources import Project
+
+POSTS_DIR = "thinkpieces/posts"
+BLOG_URL = "thinkpieces/"
+MEMBERS_DIR = "members"
+AUTHORS_FILE = "thinkpieces/.authors.yml"
+ASSETS_DIR = "assets/"
+FEED_FILE = "feed_rss_created.xml"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_post_slug = slugify(case="lower")  # the blog's own default, so addresses stay as they were
+
+
+@dataclass(frozen=True)
+class Page:
+    """A validated page and the address it will have."""
+
+    source: MarkdownSource
+    url: str
+
+    @property
+    def docs_path(self) -> str:
+        return self.source.docs_path
+
+    @property
+    def is_post(self) -> bool:
+        return self.docs_path.startswith(POSTS_DIR + "/")
+
+    @property
+    def in_members_area(self) -> bool:
+        return self.docs_path.startswith(MEMBERS_DIR + "/")
+
+    @property
+    def public(self) -> bool:
+        """Whether the public tree gets this page (a member-only piece only as its preview)."""
+        return not self.in_members_area
+
+
+@dataclass(frozen=True)
+class MemberText:
+    """Member-only Markdown, and the public preview of the same piece (if any)."""
+
+    page: str  # the source, e.g. docs/thinkpieces/posts/growth-that-lasts.md
+    text: str
+    preview: str = ""
+
+
+@dataclass
+class Sources:
+    """Everything the site is built from, read and validated once."""
+
+    project: Project
+    site: SiteData
+    pages: list[Page]
+    assets: list[str]  # docs paths of every other file under docs/
+    authors: dict[str, str]
+    engine_config: dict[str, Any]
+
+    def member_texts(self) -> list[MemberText]:
+        """Every member-only text: members' pages whole, and what follows the marker
+        in member-only thinkpieces (with that piece's preview)."""
+        texts = []
+        for page in self.pages:
+            if page.in_members_area:
+                texts.append(MemberText(page.source.name, page.source.body))
+            elif page.source.members_only:
+                preview, rest = split_preview(page.source)
+                texts.append(MemberText(page.source.name, rest, preview))
+        return texts
+
+
+@dataclass
+class StagedTree:
+    """One audience's docs tree, ready for an engine."""
+
+    root: Path
+    context: StagedContext
+    pages: dict[str, str] = field(default_factory=dict)  # docs path -> url
+    sources: dict[str, str] = field(default_factory=dict)  # url -> the editor's file
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+
+# --- reading ---------------------------------------------------------------------
+
+def read_sources(project: Project) -> Sources:
+    """Load content/ and every page under docs/; one ContentError lists every problem."""
+    problems: list[Problem] = []
+    site = None
+    try:
+        site = load_site(project.content)
+    except ContentError as error:
+        problems += error.problems
+    engine_config = _engine_config(project)
+    authors: dict[str, str] = {}
+    try:
+        authors = known_authors(project.docs / AUTHORS_FILE)
+    except ContentError as error:
+        problems += error.problems
+    sources: list[MarkdownSource] = []
+    assets: list[str] = []
+    for path in sorted(p for p in project.docs.rglob("*") if p.is_file()):
+        docs_path = path.relative_to(project.docs).as_posix()
+        if docs_path == AUTHORS_FILE:
+            continue
+        if path.suffix != ".md":
+            assets.append(docs_path)
+            continue
+        try:
+            source = read_markdown(path, docs_path)
+            if docs_path.startswith(POSTS_DIR + "/"):
+                check_authors(source, authors, f"docs/{AUTHORS_FILE}")
+                split_preview(source)
+            sources.append(source)
+        except ContentError as error:
+            problems += error.problems
+    pages, url_problems = _addresses(sources)
+    problems += url_problems
+    if problems:
+        raise ContentError(problems)
+    assert site is not None
+    return Sources(project, site, pages, assets, authors, engine_config)
+
+
+def _engine_config(project: Project) -> dict[str, Any]:
+    path = project.engine_config
+    try:
+        with path.open(encoding="utf-8") as stream:
+            config = yaml.safe_load(stream)
+    except (OSError, yaml.YAMLError) as error:
+        raise ContentError([Problem(display_path(path), None, None, "",
+                                    f"cannot read the engine configuration: {error}")]) from None
+    return config or {}
+
+
+def _addresses(sources: list[MarkdownSource]) -> tuple[list[Page], list[Problem]]:
+    """Each page's address; two pages at one address are an error naming both files."""
+    pages, problems, taken = [], [], {}
+    for source in sources:
+        url = _url(source)
+        if url in taken:
+            first = taken[url]
+            problems.append(Problem(source.name, source.body_line, None, "title",
+                                    f"this page's address /{url} is already used by {first.name}; "
+                                    "change one title, or give one a `slug:`"))
+            continue
+        taken[url] = source
+        pages.append(Page(source, url))
+    return pages, problems
+
+
+def _url(source: MarkdownSource) -> str:
+    """The address a page is published at (directory URLs, as the engine writes them)."""
+    if source.docs_path.startswith(POSTS_DIR + "/"):
+        slug = getattr(source.meta, "slug", None) or _post_slug(source.title or "", "-")
+        return f"{BLOG_URL}{slug}/"
+    stem = source.docs_path[:-len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        return stem[:-len("index")]
+    return stem + "/"
+
+
+# --- writing one audience's tree -------------------------------------------------
+
+def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTree:
+    """Write the docs tree `context.audience` may see into `root`; returns what it holds."""
+    tree = StagedTree(root, context)
+    macros = load_macros(sources.project.root, context)
+    written: set[Path] = set()
+    problems: list[Problem] = []
+    public_text: list[tuple[str, str]] = []  # (docs path, rendered Markdown) the audience reads
+    for page in sources.pages:
+        if context.public and not page.public:
+            continue
+        try:
+            text, readable = _staged_page(page, context, macros)
+        except ContentError as error:
+            problems += error.problems
+            continue
+        written.add(_write(tree.docs / page.docs_path, text))
+        tree.pages[page.docs_path] = page.url
+        tree.sources[page.url] = page.source.name
+        public_text.append((page.docs_path, readable))
+    problems += _check_page_links(sources, tree, public_text)
+    if problems:
+        raise ContentError(problems)
+    for asset in _assets_for(sources, context, public_text):
+        written.add(_copy(sources.project.docs / asset, tree.docs / asset))
+    written.add(_write(tree.docs / AUTHORS_FILE, _authors_file(sources)))
+    written.add(_write(tree.docs / FEED_FILE, _feed(sources, context)))
+    written |= _copy_theme(sources.project.overrides, root / "overrides")
+    written.add(_write(tree.config_file, _config_text(sources, context)))
+    _remove_stale(root, written)
+    return tree
+
+
+def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment) -> tuple[str, str]:
+    """(the staged file's text, the Markdown its audience reads) of one page."""
+    source = page.source
+    info = PageInfo(page.url, source.meta.model_dump(mode="python") if source.meta else {})
+    extra: dict[str, Any] = {}
+    if page.is_post:
+        extra = {"slug": page.url[len(BLOG_URL):-1], "readtime": reading_minutes(source.body)}
+    if context.public and source.members_only:
+        preview, _ = split_preview(source)
+        body = macros.render(preview, info, source.name, source.body_line)
+        macros.page = info
+        try:
+            call = macros.render_partial("members_call_to_action")
+        finally:
+            macros.page = None
+        body = f"{body}{MORE}\n\n{call}\n"
+    else:
+        body = macros.render(source.body, info, source.name, source.body_line)
+    front = yaml.safe_dump(staged_front_matter(source, **extra), allow_unicode=True,
+                           sort_keys=False, width=10_000)
+    return f"---\n{front}---\n{body}", body
+
+
+def _check_page_links(sources: Sources, tree: StagedTree,
+                      texts: list[tuple[str, str]]) -> list[Problem]:
+    """Links to Markdown pages this audience does not have, named where the editor wrote them."""
+    problems = []
+    by_path = {page.docs_path: page for page in sources.pages}
+    for docs_path, text in texts:
+        page = by_path[docs_path]
+        for link in internal_links(text, docs_path):
+            if not link.path.endswith(".md") or link.path in tree.pages:
+                continue
+            line, column = _locate(page.source, link.target)
+            hint = (" (member-only pages are not part of the public build)"
+                    if link.path in by_path else "")
+            produced = "" if line else " (in text produced by a macro)"
+            problems.append(Problem(page.source.name, line, column, "",
+                                    f"broken link: no page '{link.path}' for '{link.target}'"
+                                    f"{hint}{produced}"))
+    return problems
+
+
+def _locate(source: MarkdownSource, target: str) -> tuple[int | None, int | None]:
+    from ..pages.links import locate_in_source
+
+    return locate_in_source(source.text, target)
+
+
+def _assets_for(sources: Sources, context: StagedContext,
+                texts: list[tuple[str, str]]) -> list[str]:
+    """The files under docs/ this audience gets besides its pages.
+
+    The members' tree gets every file. The public tree gets a file only if
+    public text or the engine configuration refers to it, or if it is one of
+    the site's own assets (under docs/assets/) that no member-only text uses.
+    """
+    if not context.public:
+        return sources.assets
+    used_publicly = _referenced(texts) | _configured(sources)
+    member_texts = [(p.docs_path, p.source.body) for p in sources.pages
+                    if p.in_members_area or p.source.members_only]
+    used_by_members = _referenced(member_texts)
+    return [asset for asset in sources.assets
+            if asset in used_publicly
+            or (asset.startswith(ASSETS_DIR) and asset not in used_by_members)]
+
+
+def _referenced(texts: Iterable[tuple[str, str]]) -> set[str]:
+    return {link.path for docs_path, text in texts for link in internal_links(text, docs_path)
+            if link.path}
+
+
+def _configured(sources: Sources) -> set[str]:
+    """Files the engine configuration and the authors file name (logo, styles, avatars)."""
+    config = sources.engine_config
+    theme = config.get("theme") or {}
+    named = [theme.get("logo"), theme.get("favicon"), *(config.get("extra_css") or []),
+             *(config.get("extra_javascript") or [])]
+    return {n for n in named if isinstance(n, str)}
+
+
+def _authors_file(sources: Sources) -> str:
+    data = yaml.safe_load((sources.project.docs / AUTHORS_FILE).read_text(encoding="utf-8"))
+    authors = {key: {k: as_html_text(v) if isinstance(v, str) and k != "avatar" else v
+                     for k, v in (value or {}).items()}
+               for key, value in data["authors"].items()}
+    return yaml.safe_dump({"authors": authors}, allow_unicode=True, sort_keys=False)
+
+
+def _feed(sources: Sources, context: StagedContext) -> str:
+    """RSS 2.0 of the thinkpieces, newest first: titles, summaries, absolute links."""
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              undefined=StrictUndefined, keep_trailing_newline=True)
+    site_url = context.settings.site_url
+    posts = sorted((p for p in sources.pages if p.is_post),
+                   key=lambda p: (p.source.meta.date, p.url), reverse=True)
+    items = [{
+        "title": p.source.meta.title,
+        "link": site_url + p.url,
+        "summary": p.source.meta.summary,
+        "date": _rfc822(p.source.meta.date),
+        "authors": [sources.authors.get(a, a) for a in p.source.meta.authors],
+        "categories": list(p.source.meta.categories),
+        "members_only": p.source.members_only,
+    } for p in posts]
+    return environment.get_template("feed.xml").render(
+        title=f"{sources.site.programme.name}: Thriving Trusts thinkpieces",
+        link=site_url + BLOG_URL, self_link=site_url + FEED_FILE,
+        description=sources.engine_config.get("site_description", ""),
+        updated=items[0]["date"] if items else None, items=items)
+
+
+def _rfc822(day: dt.date) -> str:
+    from email.utils import format_datetime
+
+    from ..site.schema import LONDON
+
+    return format_datetime(dt.datetime(day.year, day.month, day.day, tzinfo=LONDON))
+
+
+def _config_text(sources: Sources, context: StagedContext) -> str:
+    """The engine configuration of this tree: the shared one, plus what this build is."""
+    config = dict(sources.engine_config)
+    config.update({"docs_dir": "docs", "site_dir": "site", "site_url": context.settings.site_url,
+                   "strict": True})
+    config["theme"] = {**(config.get("theme") or {}), "custom_dir": "overrides"}
+    extra = dict(config.get("extra") or {})
+    extra["edition"] = theme_context(context)
+    plugins = list(config.get("plugins") or [])
+    if context.versioned:
+        extra["version"] = {"provider": "mike", "default": "latest", "alias": True}
+        plugins.append({"mike": {"alias_type": "copy", "canonical_version": "latest",
+                                 "version_selector": True}})
+    config["extra"], config["plugins"] = extra, plugins
+    header = ("# Written by the stage (leadingtrusts/pipeline/stage.py) from the project's "
+              "mkdocs.yml; do not edit.\n")
+    return header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+# --- files -----------------------------------------------------------------------
+
+def _write(path: Path, text: str) -> Path:
+    """Write `text` unless the file already holds it (keeps a live preview calm)."""
+    data = text.encode("utf-8")
+    if not (path.is_file() and path.read_bytes() == data):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return path
+
+
+def _copy(source: Path, target: Path) -> Path:
+    if not (target.is_file() and target.stat().st_size == source.stat().st_size
+            and target.read_bytes() == source.read_bytes()):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return target
+
+
+def _copy_theme(overrides: Path, target: Path) -> set[Path]:
+    """The theme overrides; the macros' partials stay behind (the stage has used them)."""
+    written = set()
+    for path in overrides.rglob("*"):
+        relative = path.relative_to(overrides)
+        if path.is_file() and relative.parts[:2] != ("partials", "content") \
+                and "__pycache__" not in relative.parts:
+            written.add(_copy(path, target / relative))
+    return written
+
+
+def _remove_stale(root: Path, keep: set[Path]) -> None:
+    """Delete whatever an earlier staging left that this one did not write."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def stage(project: Project, contexts: dict[str, StagedContext],
+          sources: Sources | None = None) -> dict[str, StagedTree]:
+    """Read the sources (unless given) and write one tree per named context."""
+    sources = sources or read_sources(project)
+    return {name: write_tree(sources, context, project.stage_dir(name))
+            for name, context in contexts.items()}
+
+
+def pick_context(sources: Sources, audience: str, cohort_id: str | None, now: dt.datetime,
+                 settings: Any, versioned: bool = False) -> StagedContext:
+    """The context of one audience's build of `cohort_id` (the latest when None)."""
+    return StagedContext(sources.site, sources.site.cohort(cohort_id), audience, now, settings,
+                         versioned)
+
