@@ -133,8 +133,10 @@ def parser() -> argparse.ArgumentParser:
     publish.add_argument("--branch", default="gh-pages")
     publish.set_defaults(run=_publish)
 
-    bench = commands.add_parser("bench", help="measure build time against the page count")
-    bench.add_argument("--pages", type=int, nargs="*", default=[100, 400])
+    bench = commands.add_parser("bench", help="time the build against a bare Material blog site")
+    bench.add_argument("--pieces", type=int, nargs="+", default=[0, 100, 1000],
+                       help="numbers of generated thinkpieces to build (default: 0 100 1000)")
+    bench.add_argument("--repeat", type=int, default=1, help="keep the fastest of this many runs")
     bench.set_defaults(run=_bench)
 
     from .gateway.cli import register

@@ -116,7 +116,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(project):
     project.replace(f"{COHORT}/pricing.yml", "amount: 5000", "amount: free")
     result = project.build("all")
     assert result.code != 0
-    assert "still holds the last good build" in result.output
+    assert "still hold the last good build" in result.output
     after = {a: _tree_digest(project.path(f"site/{a}")) for a in ("public", "members")}
     assert after == before
     assert sorted(p.name for p in project.path("site").iterdir()) == ["members", "public"]
@@ -157,12 +157,25 @@ def test_thinkpieces_stay_out_of_the_sidebar_nav(built):
                    for title in entries), entries
 
 
-def test_strict_mkdocs_build_is_clean(project):
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
-                           str(project.path("out"))], cwd=project.root, capture_output=True,
-                          text=True, env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert done.returncode == 0, done.stderr
-    assert "WARNING" not in done.stderr
+def test_a_broken_image_link_fails_the_build_at_its_line(project):
+    project.replace("docs/programme/price.md", "The price includes:",
+                    "![How the price is spent](price-chart.png)\n\nThe price includes:")
+    line = project.line_of("docs/programme/price.md", "price-chart.png")
+    result = project.build()
+    assert result.code != 0 and "Traceback" not in result.output
+    assert f"docs/programme/price.md:{line}:" in result.output
+    assert "docs/programme/price-chart.png" in result.output
+
+
+def test_an_engine_warning_fails_the_build(project):
+    """MkDocs' own strict warnings (hidden by --quiet) fail the build too."""
+    config = project.read("mkdocs.yml")
+    project.write("mkdocs.yml", config.replace("  - Members: membership.md\n",
+                                               "  - Members: membership.md\n  - Gone: gone.md\n"))
+    result = project.build()
+    assert result.code != 0
+    assert "gone.md" in result.output and "WARNING" in result.output
+    assert "build failed: nothing was changed" in result.output
 
 
 def test_json_schemas_are_up_to_date_and_every_yaml_file_names_its_schema():

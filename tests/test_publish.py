@@ -23,9 +23,12 @@ from urllib.parse import urljoin
 
 import pytest
 
-import leadingtrusts.publish as publish_module
-from leadingtrusts.content import load_site
-from leadingtrusts.publish import branch_leaks, member_only_sentences, members_files, publish
+import leadingtrusts.pipeline.publish as publish_module
+from leadingtrusts.pipeline.leakcheck import LeakIndex, words_of
+from leadingtrusts.pipeline.publish import branch_leaks, members_files, publish
+from leadingtrusts.pipeline.sources import Project
+from leadingtrusts.pipeline.stage import MemberText, read_sources
+from leadingtrusts.site.loading import load_site
 
 ROOT = Path(__file__).resolve().parents[1]
 # Deadline wording depends on the build time; a fixed one keeps reruns identical.
@@ -96,6 +99,16 @@ def commit_change(project: Path, path: str, text: str, message: str = "A change"
 
 def changed_paths(repo: Path, old: str, new: str) -> list[str]:
     return git(repo, "diff", "--name-only", old, new).splitlines()
+
+
+def member_sentence(repo: Path, page_prefix: str) -> str:
+    """A long sentence of member-only text from a page whose source starts with `page_prefix`."""
+    for text in read_sources(Project(repo)).member_texts():
+        if text.page.startswith(page_prefix):
+            for sentence in text.text.replace("\n", " ").split(". "):
+                if len(sentence.split()) >= 12 and not sentence.lstrip().startswith(("#", "-", "[")):
+                    return sentence.strip().rstrip(".") + "."
+    raise AssertionError(f"no member-only sentence in {page_prefix}")
 
 
 def cohorts():
@@ -199,17 +212,19 @@ def test_dates_in_the_build_are_those_of_the_source_commit(published: Published)
     for version in ("cohort-2", "latest"):
         sitemap = show(published.project, f"{version}/sitemap.xml")
         assert set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap)) == {day}
+        # The feed changes only when a thinkpiece does: its date is the newest piece's.
         feed = show(published.project, f"{version}/feed_rss_created.xml")
         built = re.search(r"<lastBuildDate>([^<]+)</lastBuildDate>", feed).group(1)
-        when = git(published.project, "log", "-1", "--format=%ct")
-        assert int(parsedate_to_datetime(built).timestamp()) == int(when)
+        newest = max(p.source.meta.date for p in read_sources(Project(published.project)).pages
+                     if p.is_post)
+        assert parsedate_to_datetime(built).date() == newest
 
 
 def test_commits_that_add_up_to_no_change_are_dropped(site: Published,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     repo = site.project
 
-    def deploy_nothing_new(project, repo_, outcome, selected, latest) -> None:
+    def deploy_nothing_new(project, repo_, outcome, sources, selected, index) -> None:
         tree = git(repo, "rev-parse", "gh-pages^{tree}")
         for message in ("first", "second"):
             commit = git(repo, "commit-tree", tree, "-p", "gh-pages", "-m", message)
@@ -282,9 +297,9 @@ def plant(repo: Path, files: dict[str, bytes], message: str = "Planted") -> str:
 def test_a_member_only_sentence_in_the_branch_fails_and_leaves_it_unchanged(
         site: Published, capfd: pytest.CaptureFixture[str]) -> None:
     repo = site.project
-    sentence = next(s for s in member_only_sentences(repo) if s.page.startswith("docs/thinkpieces"))
+    sentence = member_sentence(repo, "docs/thinkpieces")
     planted = plant(repo, {"cohort-1/notes/index.html":
-                           f"<p>{sentence.text.replace(chr(39), '&rsquo;')}</p>".encode()})
+                           f"<p>{sentence.replace(chr(39), '&rsquo;')}</p>".encode()})
     # A source change, so that this publish does commit before the check runs.
     index = (repo / "docs/index.md").read_text(encoding="utf-8")
     commit_change(repo, "docs/index.md", index + "\nA change that gets committed first.\n")
@@ -292,20 +307,20 @@ def test_a_member_only_sentence_in_the_branch_fails_and_leaves_it_unchanged(
     err = capfd.readouterr().err
     last = err.strip().splitlines()[-1]
     assert last.startswith("publish failed: leak check failed")
-    assert "cohort-1/notes/index.html" in last and sentence.text in last
-    assert f"leak: cohort-1/notes/index.html: member-only sentence from {sentence.page}" in err
+    assert "cohort-1/notes/index.html" in last and " ".join(words_of(sentence)[:8]) in last
+    assert "leak: cohort-1/notes/index.html: member-only text from docs/thinkpieces/posts/" in err
     assert branch_ref(repo) == planted
 
 
 def test_a_public_page_quoting_member_only_text_fails_the_build(
         site: Published, capfd: pytest.CaptureFixture[str]) -> None:
     repo = site.project
-    sentence = next(s for s in member_only_sentences(repo) if s.page.startswith("docs/members"))
+    sentence = member_sentence(repo, "docs/members")
     page = (repo / "docs/principles.md").read_text(encoding="utf-8")
-    commit_change(repo, "docs/principles.md", page + f"\n{sentence.text}\n")
+    commit_change(repo, "docs/principles.md", page + f"\n{sentence}\n")
     assert publish(repo, cohort="cohort-2") != 0
     err = capfd.readouterr().err
-    assert "leak check failed" in err and sentence.text in err
+    assert "leak check failed" in err and " ".join(words_of(sentence)[:8]) in err
     assert "publish failed: building cohort-2" in err.strip().splitlines()[-1]
     assert branch_ref(repo) == site.ref
 
@@ -313,11 +328,9 @@ def test_a_public_page_quoting_member_only_text_fails_the_build(
 # --- the branch leak check on its own (no build) -----------------------------
 
 def test_branch_leaks_reads_every_file_kind(tmp_path: Path) -> None:
-    from leadingtrusts.leakcheck import member_sentences
-
-    sentences = member_sentences("docs/members/x.md",
-                                 "Only members may read this quite particular sentence here.\n\n"
-                                 "Another members' sentence that nobody else should ever see.")
+    index = LeakIndex.from_texts([MemberText(
+        "docs/members/x.md", "Only members may read this quite particular sentence here.\n\n"
+        "Another members' sentence that nobody else should ever see.")])
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "--quiet")
@@ -339,7 +352,7 @@ def test_branch_leaks_reads_every_file_kind(tmp_path: Path) -> None:
         target.write_bytes(data)
     git(repo, "add", "--all")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "x")
-    leaks = branch_leaks(repo, "HEAD", sentences)
+    leaks = branch_leaks(repo, "HEAD", index)
     assert sorted(leak.file for leak in leaks) == [
         "v1/page/index.html", "v1/search/search_index.json", "v1/sitemap.xml.gz",
         "v2/page/index.html"]

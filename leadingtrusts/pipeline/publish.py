@@ -1,9 +1,10 @@
 """Publish the public site, one version per cohort, into a local gh-pages branch with mike.
 
-Every cohort is rebuilt from the current source: mike runs `mkdocs build` with
-MIKE_DOCS_VERSION set to the cohort id, and the leadingtrusts plugin selects
-that cohort's data from it. The newest cohort also carries the alias `latest`
-(copied, not symlinked), and the site root redirects to `latest/`.
+Every cohort is rebuilt from the current source through the same stage as
+`make build`: the stage writes that cohort's public tree (with mike's version
+selector) into build/stage/publish-<cohort>/, and mike deploys a build of that
+tree, never of docs/ itself. The newest cohort also carries the alias
+`latest` (copied, not symlinked), and the site root redirects to `latest/`.
 
 The branch only moves when the whole publish succeeds:
 
@@ -22,6 +23,7 @@ Nothing is pushed: CI pushes the branch after a successful publish.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -30,12 +32,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import mkdocs_env
-from .config import LeadingTrustsConfig
-from .content import Cohort, load_site
-from .errors import ContentError
-from .leakcheck import Leak, Sentence, built_file_text, find_leaks
-from .thinkpieces import collect_member_sentences
+from ..errors import ContentError
+from ..site.loading import Cohort
+from .context import Settings, build_time
+from .leakcheck import Leak, LeakIndex, built_file_text, find_leaks
+from .sources import BUILD_CODE, SITE_SOURCES, Project
+from .run import BuildFailed, build_trees
+from .stage import MEMBERS_DIR, Sources, StagedTree, pick_context, read_sources, write_tree
 
 LATEST = "latest"
 ALIAS_TYPE = "copy"
@@ -43,11 +46,10 @@ ALIAS_TYPE = "copy"
 MIKE = [sys.executable, "-c", "import sys; from mike.driver import main; sys.argv[0] = 'mike'; "
         "sys.exit(main())"]
 SHOWN_LEAKS = 20
-# What the published site is made from: its build date is the time of the last
-# commit that touched any of these, so a commit elsewhere (README, tests, CI)
+# The build date is the time of the last commit that touched the site's sources
+# or the code that builds them, so a commit elsewhere (README, tests, CI)
 # republishes nothing.
-SITE_SOURCES = ("mkdocs.yml", "macros.py", "content", "docs", "overrides", "leadingtrusts",
-                "pyproject.toml", "requirements.lock")
+PUBLISHED_FROM = (*SITE_SOURCES, *BUILD_CODE)
 
 
 class PublishError(Exception):
@@ -142,8 +144,8 @@ def members_files(files: dict[str, str] | list[str], members_dir: str = "members
     return sorted(p for p in files if members_dir in p.split("/")[:-1][:2])
 
 
-def branch_leaks(repo: Path, commit: str, sentences: list[Sentence]) -> list[Leak]:
-    """Member-only sentences in any file of any version in `commit`.
+def branch_leaks(repo: Path, commit: str, index: LeakIndex) -> list[Leak]:
+    """Member-only text in any file of any version in `commit`.
 
     Identical files (an alias is a copy of its version) are read and scanned
     once; a leak is reported under every path that holds it.
@@ -159,57 +161,25 @@ def branch_leaks(repo: Path, commit: str, sentences: list[Sentence]) -> list[Lea
         text = built_file_text(paths_of[sha][0], data)
         if text is not None:
             texts[sha] = text
-    for leak in find_leaks(texts, sentences):
-        leaks += [Leak(path, leak.page, leak.sentence) for path in paths_of[leak.file]]
-    return sorted(leaks, key=lambda leak: (leak.file, leak.page, leak.sentence))
-
-
-def _plugin_config(project: Path) -> tuple[Path, LeadingTrustsConfig]:
-    """docs_dir and the leadingtrusts plugin's options, read from mkdocs.yml."""
-    from mkdocs.utils import yaml_load
-
-    path = project / "mkdocs.yml"
-    try:
-        with open(path, "rb") as stream:
-            config = yaml_load(stream) or {}
-    except (OSError, ValueError) as error:
-        raise PublishError(f"cannot read {path}: {error}") from None
-    plugins = config.get("plugins") or []
-    entries = plugins.items() if isinstance(plugins, dict) else (
-        next(iter(p.items())) if isinstance(p, dict) else (p, {}) for p in plugins)
-    options = next((opts or {} for name, opts in entries if name == "leadingtrusts"), {})
-    plugin = LeadingTrustsConfig()
-    plugin.load_dict(dict(options))
-    errors, _ = plugin.validate()
-    if errors:
-        raise PublishError(f"mkdocs.yml: plugins.leadingtrusts.{errors[0][0]}: {errors[0][1]}")
-    return project / config.get("docs_dir", "docs"), plugin
-
-
-def member_only_sentences(project: Path) -> list[Sentence]:
-    """The sentences of every member-only text the project holds."""
-    docs, plugin = _plugin_config(project)
-    return collect_member_sentences(docs, plugin.members_dir, plugin.thinkpieces_dir,
-                                    plugin.more_marker, relative_to=project)
+    for leak in find_leaks(texts, index):
+        leaks += [Leak(path, leak.page, leak.words) for path in paths_of[leak.file]]
+    return sorted(leaks, key=lambda leak: (leak.file, leak.page, leak.words))
 
 
 # --- publishing --------------------------------------------------------------
 
-def _select(cohorts: list[Cohort], wanted: str | None) -> list[Cohort]:
+def _select(sources: Sources, wanted: str | None) -> list[Cohort]:
     if wanted in (None, ""):
-        return list(cohorts)
-    if wanted == LATEST:
-        return [cohorts[-1]]
-    for cohort in cohorts:
-        if cohort.id == wanted:
-            return [cohort]
-    raise PublishError(f"no cohort called '{wanted}' "
-                       f"(known: {', '.join(c.id for c in cohorts)})")
+        return list(sources.site.cohorts)
+    try:
+        return [sources.site.cohort(wanted)]
+    except ContentError as error:
+        raise PublishError(error.problems[0].message) from None
 
 
 def source_date_epoch(project: Path) -> str:
-    """The commit time of the site's source: the last commit touching SITE_SOURCES, else HEAD."""
-    return (_git_text(project, "log", "-1", "--format=%ct", "HEAD", "--", *SITE_SOURCES)
+    """The commit time of the site's source: the last commit touching PUBLISHED_FROM, else HEAD."""
+    return (_git_text(project, "log", "-1", "--format=%ct", "HEAD", "--", *PUBLISHED_FROM)
             or _git_text(project, "log", "-1", "--format=%ct", "HEAD"))
 
 
@@ -225,9 +195,7 @@ def _build_env(project: Path, repo: Path) -> dict[str, str]:
         # mike runs `mkdocs` by name: the one next to this Python.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
-    env = mkdocs_env("public", extra)
-    env.pop("MIKE_DOCS_VERSION", None)  # mike sets it for each version
-    env.pop("LT_COHORT", None)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **extra}
     # mike writes commits with `git fast-import` and needs a committer.
     for key, setting, fallback in (("GIT_COMMITTER_NAME", "user.name", "LeadingTrusts publish"),
                                    ("GIT_COMMITTER_EMAIL", "user.email",
@@ -251,30 +219,55 @@ def _versions(repo: Path, branch: str) -> list[dict]:
         return []
 
 
-def _deploy(project: Path, repo: Path, outcome: Outcome, selected: list[Cohort],
-            latest: Cohort) -> None:
+def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
+            selected: list[Cohort], index: LeakIndex) -> None:
     branch = outcome.branch
-    git_options = ["--config-file", str(project / "mkdocs.yml"), "--branch", branch,
-                   "--ignore-remote-status"]
-    with tempfile.TemporaryDirectory(prefix="leadingtrusts-publish-") as site_dir:
-        # mike builds into site_dir (mkdocs.yml reads LT_SITE_DIR), never into
-        # the project's site/, which holds the last good public and members' builds.
-        env = {**_build_env(project, repo), "LT_SITE_DIR": site_dir}
-        for cohort in selected:
-            aliases = [LATEST] if cohort is latest else []
-            before = _branch_commit(repo, branch)
-            code = _mike(project, env, "deploy", *git_options, "--title", cohort.title,
-                         "--alias-type", ALIAS_TYPE, *(["--update-aliases"] if aliases else []),
-                         cohort.id, *aliases)
-            if code != 0:
-                raise PublishError(f"building {cohort.id} ({cohort.title}) failed "
-                                   f"(mike deploy exited with {code}); see the errors above")
-            outcome.deployed.append(Deployed(cohort, aliases,
-                                             _branch_commit(repo, branch) != before))
-        if any(LATEST in v.get("aliases", []) for v in _versions(repo, branch)):
-            code = _mike(project, env, "set-default", *git_options, LATEST)
-            if code != 0:
-                raise PublishError(f"mike set-default {LATEST} exited with {code}")
+    env = _build_env(project, repo)
+    settings, now = Settings.from_env(), build_time()
+    latest = sources.site.latest
+    git_options = ["--branch", branch, "--ignore-remote-status"]
+    for cohort in selected:
+        # The stage writes this version's public tree; mike builds it into the
+        # tree's own site/ folder, never into the project's site/ (which holds
+        # the last good public and members' builds).
+        tree = _verified_tree(project, sources, cohort, index, now, settings)
+        config = ["--config-file", str(tree.config_file)]
+        aliases = [LATEST] if cohort is latest else []
+        before = _branch_commit(repo, branch)
+        code = _mike(project, env, "deploy", *config, *git_options, "--title", cohort.title,
+                     "--alias-type", ALIAS_TYPE, *(["--update-aliases"] if aliases else []),
+                     cohort.id, *aliases)
+        if code != 0:
+            raise PublishError(f"building {cohort.id} ({cohort.title}) failed "
+                               f"(mike deploy exited with {code}); see the errors above")
+        outcome.deployed.append(Deployed(cohort, aliases,
+                                         _branch_commit(repo, branch) != before))
+    if any(LATEST in v.get("aliases", []) for v in _versions(repo, branch)):
+        code = _mike(project, env, "set-default", *config, *git_options, LATEST)
+        if code != 0:
+            raise PublishError(f"mike set-default {LATEST} exited with {code}")
+
+
+def _verified_tree(project: Path, sources: Sources, cohort: Cohort, index: LeakIndex,
+                   now: dt.datetime, settings: Settings) -> StagedTree:
+    """Stage one version and prove it with a full build (engine warnings, links, leaks)
+    before mike builds it again for the branch: mike itself checks nothing."""
+    name = f"publish-{cohort.id}"
+    failed = f"building {cohort.id} ({cohort.title}) failed"
+    try:
+        context = pick_context(sources, "public", cohort.id, now, settings, versioned=True)
+        tree = write_tree(sources, context, Project(project).stage_dir(name))
+        with tempfile.TemporaryDirectory(prefix="leadingtrusts-verify-") as out:
+            build_trees(Project(project), {name: tree}, index, Path(out))
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise PublishError(f"{failed}; see the errors above") from None
+    except BuildFailed as error:
+        for line in error.lines:
+            print(line, file=sys.stderr)
+        raise PublishError(f"{failed}; see the errors above") from None
+    return tree
 
 
 def _summary(outcome: Outcome, repo: Path) -> str:
@@ -308,12 +301,12 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
     repo = project
     try:
         try:
-            site = load_site(project / "content")
+            sources = read_sources(Project(project))
         except ContentError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
-            raise PublishError(f"content/ has {len(error.problems)} problem(s)") from None
-        selected = _select(site.cohorts, cohort)
+            raise PublishError(f"the sources have {len(error.problems)} problem(s)") from None
+        selected = _select(sources, cohort)
         found = _git(project, "rev-parse", "--show-toplevel", check=False)
         if found.returncode != 0:
             raise PublishError(f"{project} is not in a git repository")
@@ -322,13 +315,10 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
             raise PublishError(f"'{branch}' is not a valid branch name")
         if _git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
             raise PublishError("the repository has no commit yet: commit the source first")
-        try:
-            sentences = member_only_sentences(project)
-        except ContentError as error:
-            raise PublishError(str(error).splitlines()[0]) from None
+        index = LeakIndex.from_texts(sources.member_texts())
 
         outcome = Outcome(branch, _branch_commit(repo, branch))
-        _deploy(project, repo, outcome, selected, site.latest)
+        _deploy(project, repo, outcome, sources, selected, index)
 
         after = _branch_commit(repo, branch)
         if outcome.before and after and after != outcome.before \
@@ -338,7 +328,7 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
         outcome.after = after
 
         if after:
-            _check_branch(project, repo, branch, after, sentences)
+            _check_branch(repo, branch, after, index)
         print(_summary(outcome, repo))
         return 0
     except PublishError as error:
@@ -349,26 +339,24 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
         raise
 
 
-def _check_branch(project: Path, repo: Path, branch: str, commit: str,
-                  sentences: list[Sentence]) -> None:
+def _check_branch(repo: Path, branch: str, commit: str, index: LeakIndex) -> None:
     """Fail if any member-only text or members' folder is in the branch."""
-    _, plugin = _plugin_config(project)
-    folders = members_files(branch_files(repo, commit), plugin.members_dir)
+    folders = members_files(branch_files(repo, commit), MEMBERS_DIR)
     for path in folders[:SHOWN_LEAKS]:
         print(f"leak: {path}: a members' file in the published branch", file=sys.stderr)
     if folders:
         raise PublishError(f"leak check failed: '{branch}' holds {len(folders)} file(s) in a "
-                           f"'{plugin.members_dir}/' folder, first {folders[0]}")
-    leaks = branch_leaks(repo, commit, sentences)
+                           f"'{MEMBERS_DIR}/' folder, first {folders[0]}")
+    leaks = branch_leaks(repo, commit, index)
     for leak in leaks[:SHOWN_LEAKS]:
         print(f"leak: {leak}", file=sys.stderr)
     if len(leaks) > SHOWN_LEAKS:
         print(f"leak: ... and {len(leaks) - SHOWN_LEAKS} more", file=sys.stderr)
     if leaks:
         first = leaks[0]
-        raise PublishError(f"leak check failed: {len(leaks)} member-only sentence(s) in "
+        raise PublishError(f"leak check failed: member-only text in {len(leaks)} place(s) of "
                            f"'{branch}'; first in {first.file} (from {first.page}): "
-                           f"\"{first.sentence}\"")
+                           f"\"{first.words}\"")
 
 
 def _restore(repo: Path, outcome: Outcome | None) -> str:

@@ -103,10 +103,10 @@ class Sources:
         texts = []
         for page in self.pages:
             if page.in_members_area:
-                texts.append(MemberText(page.source.name, page.source.body))
+                texts.append(MemberText(f"docs/{page.docs_path}", page.source.body))
             elif page.source.members_only:
                 preview, rest = split_preview(page.source)
-                texts.append(MemberText(page.source.name, rest, preview))
+                texts.append(MemberText(f"docs/{page.docs_path}", rest, preview))
         return texts
 
 
@@ -228,10 +228,11 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
         tree.pages[page.docs_path] = page.url
         tree.sources[page.url] = page.source.name
         public_text.append((page.docs_path, readable))
-    problems += _check_page_links(sources, tree, public_text)
+    assets = _assets_for(sources, context, public_text)
+    problems += _check_page_links(sources, tree, public_text, set(assets))
     if problems:
         raise ContentError(problems)
-    for asset in _assets_for(sources, context, public_text):
+    for asset in assets:
         written.add(_copy(sources.project.docs / asset, tree.docs / asset))
     written.add(_write(tree.docs / AUTHORS_FILE, _authors_file(sources)))
     written.add(_write(tree.docs / FEED_FILE, _feed(sources, context)))
@@ -264,23 +265,27 @@ def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment) -
     return f"---\n{front}---\n{body}", body
 
 
-def _check_page_links(sources: Sources, tree: StagedTree,
-                      texts: list[tuple[str, str]]) -> list[Problem]:
-    """Links to Markdown pages this audience does not have, named where the editor wrote them."""
+def _check_page_links(sources: Sources, tree: StagedTree, texts: list[tuple[str, str]],
+                      assets: set[str]) -> list[Problem]:
+    """Links to pages or files this audience does not have, named where the editor wrote them."""
     problems = []
     by_path = {page.docs_path: page for page in sources.pages}
     for docs_path, text in texts:
         page = by_path[docs_path]
         for link in internal_links(text, docs_path):
-            if not link.path.endswith(".md") or link.path in tree.pages:
+            is_page = link.path.endswith(".md")
+            is_file = not is_page and "." in link.path.rsplit("/", 1)[-1]
+            if (is_page and link.path in tree.pages) or (is_file and link.path in assets) \
+                    or not (is_page or is_file):
                 continue
             line, column = _locate(page.source, link.target)
             hint = (" (member-only pages are not part of the public build)"
                     if link.path in by_path else "")
             produced = "" if line else " (in text produced by a macro)"
+            what = "page" if is_page else "file"
             problems.append(Problem(page.source.name, line, column, "",
-                                    f"broken link: no page '{link.path}' for '{link.target}'"
-                                    f"{hint}{produced}"))
+                                    f"broken link: no {what} 'docs/{link.path}' for "
+                                    f"'{link.target}'{hint}{produced}"))
     return problems
 
 
@@ -341,7 +346,9 @@ def _feed(sources: Sources, context: StagedContext) -> str:
     items = [{
         "title": p.source.meta.title,
         "link": site_url + p.url,
-        "summary": p.source.meta.summary,
+        # A feed reader renders <description> as HTML: the summary goes in as
+        # escaped HTML (and the template escapes that again for XML).
+        "summary_html": as_html_text(p.source.meta.summary),
         "date": _rfc822(p.source.meta.date),
         "authors": [sources.authors.get(a, a) for a in p.source.meta.authors],
         "categories": list(p.source.meta.categories),

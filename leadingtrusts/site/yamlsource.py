@@ -29,7 +29,22 @@ Path_ = tuple[str | int, ...]
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema booleans, integers and floats."""
+    """SafeLoader with YAML 1.2 core-schema booleans, integers and floats, that
+    remembers the last scalar it scanned: PyYAML often notices a mistake lines
+    after it was made (an unclosed quote, a missing `: `), and that scalar is
+    where the mistake began."""
+
+    last_scalar: yaml.ScalarToken | None = None
+
+    def scan_plain(self) -> yaml.ScalarToken:
+        """A plain scalar, remembered."""
+        self.last_scalar = super().scan_plain()
+        return self.last_scalar
+
+    def scan_flow_scalar(self, style: str) -> yaml.ScalarToken:
+        """A quoted scalar, remembered."""
+        self.last_scalar = super().scan_flow_scalar(style)
+        return self.last_scalar
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
