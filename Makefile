@@ -18,7 +18,7 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 ## serve: live preview of the public site at http://127.0.0.1:8000
 serve: $(INSTALLED)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	$(PY) -m leadingtrusts serve
 
 ## test: every test, browser tests in Debian's headless Chromium included
 test: $(INSTALLED) chromium

@@ -32,7 +32,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _schemas(args: argparse.Namespace) -> int:
     """Write (or with --check, compare) the JSON Schema files in content/schemas/."""
-    from .site.loading import json_schemas
+    from .site.jsonschemas import json_schemas
 
     folder = PROJECT / "content" / "schemas"
     stale = []

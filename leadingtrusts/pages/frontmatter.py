@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ContentError, Problem, display_path
 from ..site import schema
 from ..site.loading import problem_from_pydantic
-from ..site.yamlsource import parse_yaml, read_yaml
+from ..site.yamlsource import parse_yaml, read_text, read_yaml
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
@@ -51,19 +51,6 @@ class MarkdownSource:
     @property
     def title(self) -> str | None:
         return getattr(self.meta, "title", None)
-
-
-def read_text(path: Path) -> str:
-    """A file's text, or one editor's message naming the line of a byte that is not UTF-8."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise ContentError([Problem(display_path(path), line, column, "",
-                                    f"not UTF-8 text: byte 0x{data[error.start]:02x} cannot be read; "
-                                    "save the file as UTF-8")]) from None
 
 
 def read_markdown(path: Path, docs_path: str, model: type[BaseModel] | None = None) -> MarkdownSource:

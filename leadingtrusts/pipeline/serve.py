@@ -42,7 +42,7 @@ PREVIEW_STAGE = "preview"
 QUIET_SECONDS = 0.2
 # Reading the sources opens them; only events that change a file matter.
 _CHANGES = frozenset({"created", "deleted", "modified", "moved"})
-STOP_GRACE_SECONDS = 5.0
+STOP_GRACE_SECONDS = 3.0
 
 
 class SourceWatcher(FileSystemEventHandler):
@@ -111,7 +111,7 @@ class PreviewStage:
         except ContentError as error:
             self._report([str(problem) for problem in error.problems])
             return False
-        except Exception as error:  # noqa: BLE001 - a half-typed macros.py must not stop the preview
+        except Exception as error:  # noqa: BLE001 - a half-typed macros.py must not end it
             self._report([_one_line(error)])
             return False
         if self.failing:
@@ -161,64 +161,93 @@ def preview_url(host: str, port: int, settings: Settings) -> str:
 def start_dev_server(project: Project, tree: Path, host: str, port: int) -> subprocess.Popen:
     """MkDocs' dev server on the staged tree, reloading the browser when it changes."""
     # Not strict: a warning is printed, yet the page still updates; `make build` fails on it.
-    command = [*engine_command("mkdocs", project), "serve", "--config-file", str(tree / "mkdocs.yml"),
-               "--dev-addr", f"{host}:{port}", "--livereload", "--no-strict",
-               "--watch", str(tree / "overrides")]
+    command = [*engine_command("mkdocs", project), "serve",
+               "--config-file", str(tree / "mkdocs.yml"), "--dev-addr", f"{host}:{port}",
+               "--livereload", "--no-strict", "--watch", str(tree / "overrides")]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
     # Same process group: Ctrl-C in the terminal reaches the dev server too.
     return subprocess.Popen(command, cwd=tree, env=env)
 
 
-def stop_dev_server(server: subprocess.Popen) -> None:
-    """Let the dev server finish on the Ctrl-C it got; interrupt it, then kill, if it lingers."""
-    for stop in (lambda: None, lambda: server.send_signal(signal.SIGINT), server.kill):
+def stop_dev_server(server: subprocess.Popen, interrupted: bool) -> None:
+    """Stop the dev server: it got the same Ctrl-C when `interrupted`, else interrupt it;
+    terminate, then kill, whatever lingers."""
+    # SIGINT first: on it MkDocs shuts down cleanly and deletes its temporary site.
+    first = (lambda: None) if interrupted else (lambda: server.send_signal(signal.SIGINT))
+    for step in (first, server.terminate, server.kill):
         if server.poll() is not None:
             return
-        stop()
+        step()
         try:
             server.wait(timeout=STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             continue
 
 
-def _stop_on_sigterm() -> None:
-    """Make a SIGTERM end the preview as Ctrl-C does, so the dev server is stopped too."""
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+class Terminated(Exception):
+    """The preview was asked to stop with SIGTERM."""
 
-    signal.signal(signal.SIGTERM, interrupt)
+
+def _stop_on_sigterm() -> None:
+    """Make a SIGTERM end the preview (and so the dev server) instead of orphaning it."""
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
+class LivePreview:
+    """The stage, the watcher and the dev server of one `make serve`."""
+
+    def __init__(self, project: Project, host: str, port: int):
+        self.project, self.host, self.port = project, host, port
+        self.stage = PreviewStage(project)
+        self.watcher = SourceWatcher(project)
+        self.server: subprocess.Popen | None = None
+
+    def run(self) -> int:
+        """Stage, start the dev server once there is a good tree, re-stage on every save."""
+        self.watcher.start()
+        ready = self.stage.update()
+        if not ready:
+            _say("waiting for a fix before starting the preview")
+        while True:
+            if ready and self.server is None:
+                self._start_server()
+            if self.server is not None and self.server.poll() is not None:
+                print(f"error: the MkDocs dev server stopped (exit code {self.server.returncode})",
+                      file=sys.stderr)
+                return self.server.returncode or 1
+            if self.watcher.wait_for_quiet_change(timeout=0.5):
+                ready = self.stage.update() or ready
+
+    def _start_server(self) -> None:
+        self.server = start_dev_server(self.project, self.stage.root, self.host, self.port)
+        url = preview_url(self.host, self.port, Settings.from_env())
+        _say(f"Live preview of the public site: {url} "
+             f"(edits to {', '.join(SITE_SOURCES)} show as you save; Ctrl-C stops)")
+
+    def close(self, interrupted: bool) -> None:
+        """Stop watching and stop the dev server."""
+        self.watcher.stop()
+        if self.server is not None:
+            stop_dev_server(self.server, interrupted)
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """`make serve`: stage, serve and keep the preview live until Ctrl-C. Returns an exit code."""
+    """`make serve`: a live preview of the public site until Ctrl-C. Returns an exit code."""
     if _port_taken(host, port):
         print(f"error: {host}:{port} is already in use; stop what runs there or choose "
               "another --port", file=sys.stderr)
         return 1
     _stop_on_sigterm()
-    stage = PreviewStage(project)
-    watcher = SourceWatcher(project)
-    server: subprocess.Popen | None = None
+    preview = LivePreview(project, host, port)
+    interrupted = False
     try:
-        watcher.start()
-        ready = stage.update()
-        if not ready:
-            _say("waiting for a fix before starting the preview")
-        while True:
-            if ready and server is None:
-                server = start_dev_server(project, stage.root, host, port)
-                _say(f"Live preview of the public site: {preview_url(host, port, Settings.from_env())}"
-                     f" (edits to {', '.join(SITE_SOURCES)} show as you save; Ctrl-C stops)")
-            if server is not None and server.poll() is not None:
-                print(f"error: the MkDocs dev server stopped (exit code {server.returncode})",
-                      file=sys.stderr)
-                return server.returncode or 1
-            if watcher.wait_for_quiet_change(timeout=0.5):
-                ready = stage.update() or ready
-    except KeyboardInterrupt:
+        return preview.run()
+    except (KeyboardInterrupt, Terminated) as stop:
+        interrupted = isinstance(stop, KeyboardInterrupt)
         _say("stopping the preview")
         return 0
     finally:
-        watcher.stop()
-        if server is not None:
-            stop_dev_server(server)
+        preview.close(interrupted)

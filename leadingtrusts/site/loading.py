@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -302,9 +301,3 @@ def load_site(content_dir: Path) -> SiteData:
     assert programme is not None and principles is not None
     return SiteData(programme.model, list(principles.model.principles),
                     sorted(cohorts, key=lambda c: c.number))
-
-
-def json_schemas() -> dict[str, str]:
-    """The JSON Schema text for each published schema file name."""
-    return {name: json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
-            for name, model in ((c.schema_file, c.model) for c in schema.COLLECTIONS)}

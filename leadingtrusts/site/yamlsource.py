@@ -30,11 +30,12 @@ Path_ = tuple[str | int, ...]
 
 class _Yaml12Loader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema booleans, integers and floats, that
-    remembers the last scalar it scanned: PyYAML often notices a mistake lines
-    after it was made (an unclosed quote, a missing `: `), and that scalar is
+    remembers the last scalars it scanned: PyYAML often notices a mistake lines
+    after it was made (an unclosed quote, a missing `: `), and such a scalar is
     where the mistake began."""
 
     last_scalar: yaml.ScalarToken | None = None
+    last_quoted: yaml.ScalarToken | None = None
 
     def scan_plain(self) -> yaml.ScalarToken:
         """A plain scalar, remembered."""
@@ -43,7 +44,7 @@ class _Yaml12Loader(yaml.SafeLoader):
 
     def scan_flow_scalar(self, style: str) -> yaml.ScalarToken:
         """A quoted scalar, remembered."""
-        self.last_scalar = super().scan_flow_scalar(style)
+        self.last_scalar = self.last_quoted = super().scan_flow_scalar(style)
         return self.last_scalar
 
 
@@ -128,12 +129,7 @@ def parse_yaml(text: str, file: str, *, first_line: int = 1) -> SourceDocument:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = (error.problem or str(error)).strip()
-        context = f" ({error.context.strip()})" if error.context else ""
-        raise ContentError([Problem(file, mark.line + 1 if mark else None,
-                                    mark.column + 1 if mark else None, "",
-                                    f"YAML syntax error: {problem}{context}")]) from None
+        raise ContentError([syntax_problem(error, loader, text, file)]) from None
     except yaml.YAMLError as error:
         raise ContentError([Problem(file, None, None, "", f"YAML syntax error: {error}")]) from None
     finally:
@@ -147,50 +143,162 @@ def parse_yaml(text: str, file: str, *, first_line: int = 1) -> SourceDocument:
     return SourceDocument(data, source)
 
 
+# --- syntax errors, named where the editor made them ---------------------------
+
+CLOSING = {"[": "]", "{": "}", '"': '"', "'": "'"}
+MISSING_COLON = ("expected 'key: value' on this line: is the ': ' (a colon and a space) "
+                 "after the key missing?")
+
+
+def syntax_problem(error: yaml.MarkedYAMLError, loader: _Yaml12Loader, text: str,
+                   file: str) -> Problem:
+    """One message for a YAML syntax error, at the line where the mistake began."""
+    noticed = error.problem_mark or error.context_mark
+    problem = (error.problem or str(error)).strip()
+    last_scalar = loader.last_scalar
+    opened = _unclosed_opener(error, loader.last_quoted, text)
+    if opened is not None:
+        char = text[opened.index]
+        message = (f"this {char} is not closed on this line: add the closing {CLOSING[char]} "
+                   f"(YAML read on to line {noticed.line + 1} looking for it)")
+        return _problem_at(file, opened, message)
+    if error.context == "while scanning a simple key" and error.context_mark:
+        return _problem_at(file, error.context_mark, MISSING_COLON)
+    if problem == "mapping values are not allowed here" or problem.startswith(
+            "expected '<document start>'"):
+        if _key_without_colon(last_scalar, noticed, text):
+            return _problem_at(file, last_scalar.start_mark, MISSING_COLON)
+        if last_scalar is not None and last_scalar.start_mark.line < noticed.line:
+            return _problem_at(file, noticed, "this line is read as part of the value on line "
+                               f"{last_scalar.start_mark.line + 1}: check its indentation")
+        if problem.startswith("mapping values"):
+            return _problem_at(file, noticed, "a value that contains ': ' must be put in quotes, "
+                               "e.g. title: \"Growth: what it is for\"")
+    context = f" ({error.context.strip()})" if error.context else ""
+    return _problem_at(file, noticed, f"{problem}{context}")
+
+
+def _problem_at(file: str, mark: yaml.Mark | None, message: str) -> Problem:
+    return Problem(file, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
+                   f"YAML syntax error: {message}")
+
+
+def _unclosed_opener(error: yaml.MarkedYAMLError, last_quoted: yaml.ScalarToken | None,
+                     text: str) -> yaml.Mark | None:
+    """Where a quote or bracket that runs on past its line was opened, if that is the mistake."""
+    noticed = error.problem_mark or error.context_mark
+    opened = error.context_mark
+    context = error.context or ""
+    if opened is not None and noticed is not None and opened.line < noticed.line and (
+            "flow sequence" in context or "flow mapping" in context
+            or "quoted scalar" in context):
+        return opened if text[opened.index:opened.index + 1] in CLOSING else None
+    if (last_quoted is not None and noticed is not None
+            and last_quoted.start_mark.line < last_quoted.end_mark.line == noticed.line):
+        return last_quoted.start_mark
+    return None
+
+
+def _key_without_colon(scalar: yaml.ScalarToken | None, noticed: yaml.Mark | None,
+                       text: str) -> bool:
+    """Whether `scalar` is a key whose `: ` is missing: plain, first on its line (after any
+    list dash) and run on into the following lines until a colon stopped it."""
+    if scalar is None or scalar.style is not None or noticed is None:
+        return False
+    start = scalar.start_mark
+    if start.line >= noticed.line:
+        return False
+    before = text[start.index - start.column:start.index]
+    return before.strip() in ("", "-")
+
+
+# --- values, with their positions ----------------------------------------------
+
 def _build(node: yaml.Node, path: Path_, source: SourceMap, loader: yaml.SafeLoader,
            problems: list[Problem]) -> Any:
     source.values[path] = _position(node)
     if isinstance(node, yaml.MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                pos = _position(key_node)
-                problems.append(Problem(source.file, pos.line, pos.column, dotted(path),
-                                        "expected a plain key, found a complex key or merge (<<)"))
-                continue
-            key = str(key_node.value)
-            child = path + (key,)
-            if key in result:
-                first = source.keys[child]
-                pos = _position(key_node)
-                problems.append(Problem(source.file, pos.line, pos.column, dotted(child),
-                                        f"key '{key}' appears twice in the same mapping "
-                                        f"(first on line {first.line})"))
-                continue
-            source.keys[child] = _position(key_node)
-            result[key] = _build(value_node, child, source, loader, problems)
-        return result
+        return _build_mapping(node, path, source, loader, problems)
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (index,), source, loader, problems)
                 for index, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, yaml.constructor.ConstructorError) as error:
-        kind = "date" if node.tag.endswith(":timestamp") else node.tag.rsplit(":", 1)[-1]
-        reason = getattr(error, "problem", None) or str(error)
-        problems.append(source.problem(path, f"expected a real {kind}, found "
-                                       f"'{node.value}' ({reason})"))
+        problems.append(source.problem(path, _unreadable_scalar(node, error)))
         return None
+
+
+def _build_mapping(node: yaml.MappingNode, path: Path_, source: SourceMap,
+                   loader: yaml.SafeLoader, problems: list[Problem]) -> dict[str, Any]:
+    """A mapping's values; only its first repeated key is reported, since one mistake
+    (a list item's missing `- `) repeats every key after it."""
+    result: dict[str, Any] = {}
+    repeated = False
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            pos = _position(key_node)
+            problems.append(Problem(source.file, pos.line, pos.column, dotted(path),
+                                    "expected a plain key, found a complex key or merge (<<)"))
+            continue
+        key = str(key_node.value)
+        child = path + (key,)
+        if key in result:
+            if not repeated:
+                problems.append(_repeated_key(source, path, key, key_node))
+            repeated = True
+            continue
+        source.keys[child] = _position(key_node)
+        result[key] = _build(value_node, child, source, loader, problems)
+    return result
+
+
+def _repeated_key(source: SourceMap, path: Path_, key: str, key_node: yaml.Node) -> Problem:
+    """The message for a key written twice in one mapping."""
+    first = source.keys[path + (key,)]
+    pos = _position(key_node)
+    message = f"key '{key}' appears twice in the same mapping (first on line {first.line})"
+    if path and isinstance(path[-1], int):
+        message += f": if this line starts a new list item, write '- {key}:'; a '- ' is probably missing"
+    return Problem(source.file, pos.line, pos.column, dotted(path + (key,)), message)
+
+
+def _unreadable_scalar(node: yaml.ScalarNode, error: Exception) -> str:
+    """What was wrong with a value YAML could not read (an impossible date, say)."""
+    reason = getattr(error, "problem", None) or str(error)
+    if node.tag.endswith(":timestamp"):
+        kind = "date and time" if any(c in node.value for c in "Tt :") else "date"
+        if reason.startswith("offset must be a timedelta"):
+            reason = "a time offset such as +01:00 must be less than 24 hours"
+    else:
+        kind = node.tag.rsplit(":", 1)[-1]
+    return f"expected a real {kind}, found '{node.value}' ({reason})"
+
+
+# --- files ---------------------------------------------------------------------
+
+def read_text(path: Path) -> str:
+    """A source file's text; a missing file or a byte that is not UTF-8 is one editor's
+    message naming the line and column of that byte."""
+    name = display_path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError([Problem(name, None, None, "", "file not found")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[line_start:error.start].decode("utf-8-sig", errors="replace")) + 1
+        byte = data[error.start]
+        guess = bytes([byte]).decode("cp1252", errors="replace")
+        raise ContentError([Problem(
+            name, line, column, "",
+            f"not UTF-8 text: byte 0x{byte:02x} cannot be read (in the older Windows encoding it "
+            f"would be '{guess}'); save the file as UTF-8")]) from None
 
 
 def read_yaml(path: Path) -> SourceDocument:
     """Read and parse a YAML file; errors name the file as the editor knows it."""
-    name = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContentError([Problem(name, None, None, "", "file not found")]) from None
-    except UnicodeDecodeError as error:
-        raise ContentError([Problem(name, None, None, "",
-                                    f"not UTF-8 text (byte {error.start})")]) from None
-    return parse_yaml(text, name)
+    return parse_yaml(read_text(path), display_path(path))
