@@ -16,15 +16,34 @@ $(INSTALLED): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $@
 
+# ProperDocs, the second engine (`build --engine properdocs`), in its own venv:
+# it must not share one with MkDocs, whose `mkdocs` package it replaces.
+.venv-properdocs/.installed: requirements-properdocs.lock
+	rm -rf .venv-properdocs
+	$(PYTHON) -m venv .venv-properdocs
+	.venv-properdocs/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-properdocs.lock
+	touch $@
+
+# Zensical for tests/test_engines.py only. Its releases come and go on the
+# index, so a failed install is reported and tolerated: those tests then skip,
+# quoting the last error of .venv-zensical/install.log.
+.venv-zensical/.installed: requirements-zensical.lock
+	@rm -rf .venv-zensical
+	@$(PYTHON) -m venv .venv-zensical \
+	  && .venv-zensical/bin/python -m pip install --disable-pip-version-check -r requirements-zensical.lock \
+	       > .venv-zensical/install.log 2>&1 \
+	  && touch $@ \
+	  || echo "Zensical could not be installed (see .venv-zensical/install.log); its tests will be skipped"
+
 ## serve: live preview of the public site at http://127.0.0.1:8000
 serve: $(INSTALLED)
 	$(PY) -m leadingtrusts serve
 
 ## test: every test, browser tests in Debian's headless Chromium included
-test: $(INSTALLED) chromium
+test: $(INSTALLED) .venv-properdocs/.installed .venv-zensical/.installed chromium
 	$(PY) -m pytest
 
-## build: site/public and site/members, atomically (a failed build changes nothing)
+## build: stage, build and verify site/public and site/members, atomically (a failed build changes nothing)
 build: $(INSTALLED)
 	$(PY) -m leadingtrusts build
 
@@ -32,7 +51,7 @@ build: $(INSTALLED)
 check: $(INSTALLED)
 	$(PY) -m leadingtrusts check
 
-## schemas: regenerate content/schemas/*.schema.json after changing leadingtrusts/schema.py
+## schemas: regenerate content/schemas/*.schema.json after changing leadingtrusts/site/schema.py
 schemas: $(INSTALLED)
 	$(PY) -m leadingtrusts schemas
 
@@ -55,4 +74,4 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf site .cache
+	rm -rf site build .cache

@@ -17,14 +17,28 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ContentError, Problem, display_path
 from .sources import Project
 
-# An engine is a command that takes MkDocs' `build` arguments.
-ENGINES: dict[str, tuple[str, ...]] = {
-    "mkdocs": ("{python}", "-m", "mkdocs"),
-    "properdocs": ("{properdocs_python}", "-m", "properdocs"),
+
+@dataclass(frozen=True)
+class Engine:
+    """An engine that takes MkDocs' `build` arguments: its module, and its own venv."""
+
+    module: str
+    venv: str | None = None  # None: the Python running this code
+
+
+ENGINES: dict[str, Engine] = {
+    "mkdocs": Engine("mkdocs"),
+    # A fork of MkDocs 1.x that replaces the `mkdocs` package, so it lives apart.
+    "properdocs": Engine("properdocs", ".venv-properdocs"),
 }
-PROPERDOCS_VENV = ".venv-properdocs"
+# Zensical is not in ENGINES: its command line is not MkDocs' (no --site-dir,
+# and it writes only inside the project). tests/test_engines.py runs it.
+ZENSICAL_VENV = ".venv-zensical"
+# Where this code is checked out: its venvs serve copies of the project too.
+CHECKOUT = Path(__file__).resolve().parents[2]
 _COMPLAINT = re.compile(r"^(?:WARNING|ERROR)\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -62,13 +76,29 @@ class EngineResult:
         return [line.replace(staged_docs, editors_docs) for line in shown]
 
 
+def venv_python(venv: str, project: Project) -> Path | None:
+    """The Python of venv `venv`, in the project or else in this checkout; None if neither."""
+    for root in (project.root, CHECKOUT):
+        python = root / venv / "bin" / "python"
+        if python.is_file():
+            return python
+    return None
+
+
 def engine_command(name: str, project: Project) -> list[str]:
-    """The command line that runs engine `name`."""
+    """The command line that runs engine `name`; a missing engine is one editor's line."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine '{name}' (known: {', '.join(ENGINES)})")
-    python = {"python": sys.executable,
-              "properdocs_python": str(project.root / PROPERDOCS_VENV / "bin" / "python")}
-    return [part.format(**python) for part in ENGINES[name]]
+    engine = ENGINES[name]
+    if engine.venv is None:
+        return [sys.executable, "-m", engine.module]
+    python = venv_python(engine.venv, project)
+    if python is None:
+        missing = display_path(project.root / engine.venv / "bin" / "python")
+        raise ContentError([Problem(missing, None, None, "",
+                                    f"the {name} engine is not installed; "
+                                    f"run `make {engine.venv}/.installed`")])
+    return [str(python), "-m", engine.module]
 
 
 def start_build(name: str, project: Project, staged: Path, site_dir: Path) -> EngineRun:

@@ -64,7 +64,7 @@ _DECLARATION = re.compile(r"<![A-Za-z][^<>]*>|<\?[^<>]*\?>")  # <!DOCTYPE ...>, 
 _TEXT_WRAPPER = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")  # their content is read as text
 _BACKSLASH_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([nrtfv])|(.))", re.S)
 _WORD = re.compile(r"[^\W_]+")
-_INSIDE_WORDS = dict.fromkeys(map(ord, "'\u2018\u2019\u02bc\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_INSIDE_WORDS = re.compile("['\u2018\u2019\u02bc\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _PRINTABLE = re.compile(rb"[\t\n\r\x20-\x7e]{16,}")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
          (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -93,8 +93,10 @@ class Leak:
 
 def words_of(text: str) -> list[str]:
     """Comparable words: NFKC, case-folded, apostrophes folded (`Trust’s` -> `trusts`)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_INSIDE_WORDS)
-    return _WORD.findall(text)
+    if text.isascii():  # the common case, ten times faster
+        return _WORD.findall(text.lower().replace("'", ""))
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _WORD.findall(_INSIDE_WORDS.sub("", text))
 
 
 def streams(text: str) -> list[list[str]]:
@@ -191,16 +193,17 @@ class LeakIndex:
         return len(self.runs)
 
     def find(self, name: str, text: str) -> list[Leak]:
-        """The leaks in one file's text (each member page reported once per file)."""
-        found: dict[str, Leak] = {}
+        """The leaks in one file's text: each member page once per file, with the
+        longest stretch of its words found there."""
+        longest: dict[str, list[str]] = {}
         known = self.runs.keys()
         for stream in streams(text):
             if known.isdisjoint(map(hash, _runs(stream))):
                 continue  # the fast path: almost every stream of a clean site
             for start, page, end in self._stretches(stream):
-                if page not in found:
-                    found[page] = Leak(name, page, " ".join(stream[start:end]))
-        return list(found.values())
+                if end - start > len(longest.get(page, ())):
+                    longest[page] = stream[start:end]
+        return [Leak(name, page, " ".join(words)) for page, words in longest.items()]
 
     def _stretches(self, stream: list[str]) -> Iterator[tuple[int, str, int]]:
         """(start, page, end) of each maximal stretch of `stream` whose runs are all one page's."""

@@ -219,14 +219,14 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
     for page in sources.pages:
         if context.public and not page.public:
             continue
+        tree.pages[page.docs_path] = page.url  # even if it fails below: links to it are fine
+        tree.sources[page.url] = page.source.name
         try:
             text, readable = _staged_page(page, context, macros)
         except ContentError as error:
             problems += error.problems
             continue
         written.add(_write(tree.docs / page.docs_path, text))
-        tree.pages[page.docs_path] = page.url
-        tree.sources[page.url] = page.source.name
         public_text.append((page.docs_path, readable))
     assets = _assets_for(sources, context, public_text)
     problems += _check_page_links(sources, tree, public_text, set(assets))
@@ -280,7 +280,7 @@ def _check_page_links(sources: Sources, tree: StagedTree, texts: list[tuple[str,
                 continue
             line, column = _locate(page.source, link.target)
             hint = (" (member-only pages are not part of the public build)"
-                    if link.path in by_path else "")
+                    if link.path in by_path and not by_path[link.path].public else "")
             produced = "" if line else " (in text produced by a macro)"
             what = "page" if is_page else "file"
             problems.append(Problem(page.source.name, line, column, "",

@@ -60,7 +60,8 @@ class EditorsJsonSchema(GenerateJsonSchema):
         schemes = sorted(schema.get("allowed_schemes") or ())
         if schemes:
             json_schema["pattern"] = f"^(?:{'|'.join(schemes)})://[^/?#\\s]"
-            json_schema["patternErrorMessage"] = f"expected a web address starting with {schemes[-1]}://"
+            json_schema["patternErrorMessage"] = (f"expected a web address starting with "
+                                                  f"{schemes[-1]}://")
         return json_schema
 
     def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -67,6 +68,44 @@ def _fields_at(model: type[BaseModel], loc: Path_) -> list[str]:
     return []
 
 
+# What a value that could not be read as a date or a time should look like.
+_PARSING_EXAMPLES = {
+    "date_parsing": "a date such as 2027-06-25",
+    "date_from_datetime_parsing": "a date such as 2027-06-25",
+    "time_parsing": "a time such as 09:30",
+    "datetime_parsing": "a date and time such as 2027-06-25T17:00:00",
+    "datetime_from_date_parsing": "a date and time such as 2027-06-25T17:00:00",
+}
+
+
+@functools.cache
+def _pattern_wordings(model: type[BaseModel]) -> dict[str, str]:
+    """What each text pattern in `model` means, as its JSON Schema tells editors' tools."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                if node.get("patternErrorMessage"):
+                    found.setdefault(node["pattern"], node["patternErrorMessage"])
+                elif node.get("description"):
+                    wording = node["description"].rstrip(".")
+                    found.setdefault(node["pattern"], f"expected {wording[0].lower()}{wording[1:]}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(model.model_json_schema())
+    return found
+
+
+def _pattern_wording(model: type[BaseModel], pattern: str) -> str:
+    """'expected an email address, e.g. ...' for a value that does not match `pattern`."""
+    return _pattern_wordings(model).get(pattern, f"expected text of the form {pattern}")
+
+
 def problem_from_pydantic(error: dict[str, Any], source: SourceMap, model: type[BaseModel]) -> Problem:
     """Turn one pydantic error into an editor's message at the right line."""
     loc: Path_ = tuple(error["loc"])
@@ -82,6 +121,12 @@ def problem_from_pydantic(error: dict[str, Any], source: SourceMap, model: type[
         if allowed:
             message += f" (expected one of: {', '.join(allowed)})"
         return source.problem(loc, message, key=True)
+    if kind in _PARSING_EXAMPLES and error.get("ctx", {}).get("error"):
+        return source.problem(loc, f"expected {_PARSING_EXAMPLES[kind]}, found "
+                              f"{_describe(error.get('input'))} ({error['ctx']['error']})")
+    if kind == "string_pattern_mismatch":
+        return source.problem(loc, f"{_pattern_wording(model, error['ctx']['pattern'])}, "
+                              f"found {_describe(error.get('input'))}")
     message = error["msg"]
     for prefix, replacement in (("Input should be ", "expected "), ("Value error, ", ""),
                                 ("Assertion failed, ", "")):
@@ -121,6 +166,8 @@ class Cohort:
     pricing: schema.PricingFile
     eligibility: schema.EligibilityFile
     schedule: schema.ScheduleFile
+    info_source: SourceMap = field(default_factory=lambda: SourceMap("cohort.yml"), compare=False,
+                                   repr=False)  # where cohort.yml's values stand
 
     @property
     def number(self) -> int:
@@ -248,7 +295,8 @@ def load_cohort(folder: Path) -> Cohort:
     if problems:
         raise ContentError(problems)
     cohort = Cohort(folder.name, loaded["cohort"].model, loaded["pricing"].model,
-                    loaded["eligibility"].model, loaded["schedule"].model)
+                    loaded["eligibility"].model, loaded["schedule"].model,
+                    loaded["cohort"].source)
     problems = (_check_schedule(cohort, loaded["schedule"].source, loaded["cohort"].source)
                 + _check_inclusions(cohort, loaded["pricing"].source))
     if problems:
@@ -264,6 +312,23 @@ def _check_principles(loaded: Loaded[schema.PrinciplesFile]) -> list[Problem]:
             problems.append(loaded.source.problem(("principles", i, "id"),
                                                   f"duplicate principle id '{principle.id}'"))
         seen.add(principle.id)
+    return problems
+
+
+def _check_cohort_numbers(cohorts: list[Cohort]) -> list[Problem]:
+    """Each cohort has its own number; a copied folder whose number was not changed is
+    reported once, in the later folder, naming the earlier one."""
+    problems = []
+    first_with: dict[int, Cohort] = {}
+    for cohort in cohorts:
+        earlier = first_with.setdefault(cohort.number, cohort)
+        if earlier is cohort:
+            continue
+        at = earlier.info_source.locate(("number",))
+        where = f"{earlier.info_source.file}:{at.line}" if at else earlier.info_source.file
+        problems.append(cohort.info_source.problem(
+            ("number",), f"cohort number {cohort.number} is already used by {where}; "
+            "give each cohort its own number"))
     return problems
 
 
@@ -283,19 +348,14 @@ def load_site(content_dir: Path) -> SiteData:
         problems.extend(error.problems)
     folders = sorted(p for p in (content_dir / "cohorts").glob("*") if p.is_dir())
     if not folders:
-        problems.append(Problem(f"{content_dir}/cohorts", None, None, "",
+        problems.append(Problem(display_path(content_dir / "cohorts"), None, None, "",
                                 "expected at least one cohort folder"))
     for folder in folders:
         try:
             cohorts.append(load_cohort(folder))
         except ContentError as error:
             problems.extend(error.problems)
-    numbers = Counter(c.number for c in cohorts)
-    for cohort in cohorts:
-        if numbers[cohort.number] > 1:
-            problems.append(Problem(f"{content_dir}/cohorts/{cohort.id}/cohort.yml", None, None,
-                                    "number", f"cohort number {cohort.number} is used by more "
-                                    "than one cohort folder"))
+    problems += _check_cohort_numbers(cohorts)
     if problems:
         raise ContentError(problems)
     assert programme is not None and principles is not None

@@ -24,7 +24,10 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, Pos
 
 LONDON = ZoneInfo("Europe/London")
 
-Text = Annotated[str, Field(min_length=1, description="Plain text; shown as typed, never as HTML.")]
+Text = Annotated[str, Field(min_length=1, description="Plain text; shown as typed, never as HTML.",
+                            # Spaces are stripped before min_length counts; say so to editors' tools.
+                            json_schema_extra={"pattern": r"\S",
+                                               "patternErrorMessage": "must not be blank"})]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                             description="Lower-case letters, digits and hyphens, e.g. `collective-vision`.")]
 
@@ -61,7 +64,8 @@ class ProgrammeFile(Contract):
     length_months: PositiveInt
     figures: dict[Slug, Figure] = Field(min_length=1)
     objectives: list[Objective] = Field(min_length=1)
-    contact_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    contact_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                        description="An email address, e.g. `programme@example.org`.")]
 
 
 # --- principles.yml: the Thriving Trust principles (not per cohort) ---
@@ -105,6 +109,19 @@ class ApplicationWindow(Contract):
         description="Date and time in Europe/London, e.g. `2027-06-25T17:00:00`.")
     form_url: HttpUrl | None = Field(None, description="Leave empty until the form is published.")
 
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline_has_a_time(cls, value: object) -> object:
+        """A deadline needs its hour: a date alone would be read as midnight."""
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            day = value.isoformat()
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            day = value.strip()
+        else:
+            return value
+        raise ValueError(f"expected a date and a time, e.g. {day}T17:00:00 for 5pm, "
+                         f"found '{day}' with no time")
+
 
 class CohortFile(Contract):
     number: PositiveInt
@@ -131,6 +148,11 @@ class Price(Contract):
 
 
 class Inclusion(Contract):
+    # `_promise_needs_kind`, said again for editors' tools (content/schemas/).
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"promised": {"not": {"type": "null"}}}, "required": ["promised"]},
+        "then": {"properties": {"counts": {"not": {"type": "null"}}}, "required": ["counts"]}})
+
     text: Text = Field(description="What is included; for a counted kind, the words after the number.")
     counts: SessionKind | None = Field(
         None, description="The kind of session whose number, taken from the schedule, leads the line.")
@@ -164,10 +186,22 @@ class EligibilityFile(Contract):
 
 # --- cohorts/<id>/schedule.yml ---
 
-_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+_TIME = re.compile(r"^(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
 
 
 class Session(Contract):
+    # `_one_place` and the first rule of `_end_after_start`, said again for editors' tools
+    # (content/schemas/); that end comes after start is the build's check alone.
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"if": {"properties": {"online": {"const": True}}, "required": ["online"]},
+         "then": {"properties": {"place": {"anyOf": [
+             {"type": "null"}, {"type": "string", "pattern": r"^\s*$",
+                                "patternErrorMessage": "leave place empty for an online session"}]}}},
+         "else": {"properties": {"place": {"type": "string", "pattern": r"\S"}},
+                  "required": ["place"]}},
+        {"if": {"properties": {"end": {"not": {"type": "null"}}}, "required": ["end"]},
+         "then": {"properties": {"start": {"not": {"type": "null"}}}, "required": ["start"]}}]})
+
     kind: SessionKind
     title: Text
     date: dt.date
@@ -181,14 +215,22 @@ class Session(Contract):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _clock_time(cls, value: object) -> object:
-        if isinstance(value, str) and not _TIME.match(value.strip()):
+        """A time written as on the 24-hour clock, hours 0 to 23 and minutes 0 to 59."""
+        if not isinstance(value, str):
+            return value
+        match = _TIME.match(value.strip())
+        if not match:
             raise ValueError("expected a time such as 09:30")
+        if int(match["hour"]) > 23 or int(match["minute"]) > 59:
+            raise ValueError("expected a time on the 24-hour clock, from 00:00 to 23:59")
         return value
 
     @field_validator("end")
     @classmethod
     def _end_after_start(cls, end: dt.time | None, info: ValidationInfo) -> dt.time | None:
-        start = info.data.get("start")
+        if "start" not in info.data:
+            return end  # the start time is wrong, and reported on its own line
+        start = info.data["start"]
         if end is not None and start is None:
             raise ValueError("an end time needs a start time")
         if end is not None and start is not None and end <= start:

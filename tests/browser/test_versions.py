@@ -1,7 +1,7 @@
 """The published versions in a browser: the root lands on latest, the selector switches cohort.
 
 The project's source is copied into a temporary git repository, published
-with `leadingtrusts.publish.publish`, and the resulting gh-pages tree is
+with `leadingtrusts.pipeline.publish.publish`, and the resulting gh-pages tree is
 served as GitHub Pages would serve it.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from leadingtrusts.content import load_site
-from leadingtrusts.publish import publish
+from leadingtrusts.site.loading import load_site
+from leadingtrusts.pipeline.publish import publish
 
 pytestmark = pytest.mark.browser
 
