@@ -7,6 +7,7 @@ function of the staged context (content, cohort, audience, time of build);
 the wording from leadingtrusts.site.wording.
 """
 
+from difflib import get_close_matches
 from functools import partial
 
 from leadingtrusts.pages.templating import MacroError
@@ -29,8 +30,10 @@ def define_env(env):
         """'12 webinars', counted from this cohort's schedule."""
         kinds = [k.value for k in SessionKind]
         if kind not in kinds:
-            raise MacroError(f"count() takes one kind of session: {', '.join(kinds)}; "
-                             f"found {kind!r}")
+            close = get_close_matches(str(kind), kinds, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise MacroError(f"count() takes one kind of session, one of "
+                             f"{', '.join(repr(k) for k in kinds)}; found {kind!r}{hint}")
         return count_of(cohort, kind)
 
     @env.macro

@@ -114,8 +114,12 @@ def preview(project: Project) -> Iterator[Preview]:
         _wait_for(lambda: _answers(running), STARTUP_TIMEOUT, "answer", running)
         yield running
     finally:
-        running.stop(signal.SIGKILL)
-        process.wait()
+        running.stop(signal.SIGINT)  # lets MkDocs delete its temporary site
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            running.stop(signal.SIGKILL)
+            process.wait()
 
 
 def _reload_signal(preview: Preview, page: str) -> list[float]:

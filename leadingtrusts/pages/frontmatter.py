@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, Problem, display_path
 from ..site import schema
-from ..site.loading import problem_from_pydantic
+from ..site.loading import problems_from_pydantic
 from ..site.yamlsource import parse_yaml, read_text, read_yaml
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -69,8 +69,7 @@ def read_markdown(path: Path, docs_path: str, model: type[BaseModel] | None = No
     try:
         meta = model.model_validate(document.data if document.data is not None else {})
     except ValidationError as error:
-        raise ContentError([problem_from_pydantic(e, document.source, model)
-                            for e in error.errors(include_url=False)]) from None
+        raise ContentError(problems_from_pydantic(error, document.source, model)) from None
     body_line = text.count("\n", 0, match.end()) + 1
     return MarkdownSource(path, docs_path, text, meta, text[match.end():], body_line)
 

@@ -29,7 +29,7 @@ from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateSynt
                     UndefinedError)
 from markupsafe import Markup
 
-from ..errors import ContentError, Problem
+from ..errors import ContentError, Problem, display_path
 
 JINJA_MARKERS = ("{{", "{%", "{//")
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
@@ -93,9 +93,10 @@ class MacroEnvironment:
             self.page = None
 
     def _problem(self, error: Exception, markdown: str, file: str, first_line: int) -> Problem:
+        """One editor's message for an error raised while rendering `markdown`."""
         if isinstance(error, TemplateSyntaxError):
-            return Problem(file, first_line + (error.lineno or 1) - 1, None, "",
-                           f"macro syntax error: {error.message}")
+            line, column, message = syntax_error_at(self.env, markdown, error, first_line)
+            return Problem(file, line, column, "", message)
         line = _template_line(error)
         where = first_line + line - 1 if line is not None else None
         if isinstance(error, UndefinedError):
@@ -107,13 +108,129 @@ class MacroEnvironment:
             return Problem(file, where, column, "",
                            f"unknown macro or variable: {error.message}{self._suggest(name)}")
         if isinstance(error, MacroError):
-            return Problem(file, where, None, "", str(error))
+            return Problem(file, where, _call_column(markdown, line, str(error)), "", str(error))
         return Problem(file, where, None, "", f"macro failed: {type(error).__name__}: {error}")
 
     def _suggest(self, name: str) -> str:
         candidates = [k for k in (*self.env.globals, *self._variables()) if not k.startswith("_")]
         close = difflib.get_close_matches(name, candidates, n=1)
         return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _call_column(markdown: str, line: int | None, message: str) -> int | None:
+    """The column of the call `name(` a MacroError's message (`name() ...`) is about."""
+    called = re.match(r"(\w+)\(", message)
+    if line is None or not called:
+        return None
+    return markdown.splitlines()[line - 1].find(called.group(0)) + 1 or None
+
+
+# --- syntax errors, named where the unclosed tag was opened -----------------------
+
+BLOCK_TAGS = {"if", "for", "macro", "call", "filter", "with", "autoescape", "block", "set"}
+
+
+@dataclass
+class _Tag:
+    """One `{{ ... }}` or `{% ... %}` tag as the lexer saw it."""
+
+    marker: str  # "{{" or "{%"
+    line: int  # where it was opened
+    column: int | None
+    name: str = ""  # a block tag's name, e.g. "if"
+    end_line: int | None = None  # where it was closed, if it was
+    assigns: bool = False  # `{% set x = ... %}` has no end tag
+
+    @property
+    def closing(self) -> str:
+        return "}}" if self.marker == "{{" else "%}"
+
+    def runs_on(self, last_line: int, finished: bool) -> bool:
+        """Whether the tag is not closed on the line it was opened on."""
+        if self.end_line is not None:
+            return self.end_line > self.line
+        return finished or last_line > self.line
+
+
+def syntax_error_at(env: Environment, markdown: str, error: TemplateSyntaxError,
+                    first_line: int = 1) -> tuple[int, int | None, str]:
+    """(line, column, message) of a macro syntax error, at the tag that caused it; lines
+    count from `first_line`, the line of the file on which `markdown` starts.
+
+    Jinja reports where it noticed the mistake: the end of the page for an
+    `{% if %}` with no `{% endif %}`, a later line for a `{{` with no `}}`.
+    We read the page's tags ourselves to name the line where the tag was opened.
+    """
+    noticed = error.lineno or 1
+    tags, last_line, finished = _tags(env, markdown)
+    at_end = error.message.lower().startswith("unexpected end of template")
+    block = _innermost_open_block(tags) if at_end else None
+    tag = block or _tag_at(tags, noticed)
+    if tag is None:
+        return noticed + first_line - 1, None, f"macro syntax error: {error.message}"
+    line = tag.line + first_line - 1
+    if block is not None:
+        message = (f"'{{% {block.name} %}}' is opened here but never closed: "
+                   f"add '{{% end{block.name} %}}' where it should end")
+    elif tag.runs_on(last_line, finished):
+        further = max(tag.end_line or last_line, noticed) + first_line - 1
+        message = f"'{tag.marker}' is opened here but not closed on this line: add '{tag.closing}'"
+        if further > line:
+            message += f" (Jinja read on to line {further} looking for it)"
+    else:
+        message = error.message
+    return line, tag.column, f"macro syntax error: {message}"
+
+
+def _tag_at(tags: list[_Tag], line: int) -> _Tag | None:
+    """The last tag opened at or before `line` and not closed before it."""
+    return next((t for t in reversed(tags)
+                 if t.line <= line and (t.end_line is None or t.end_line >= line)), None)
+
+
+def _tags(env: Environment, markdown: str) -> tuple[list[_Tag], int, bool]:
+    """Every tag the lexer reaches, the last line it reached, and whether it reached the end."""
+    tags: list[_Tag] = []
+    current: _Tag | None = None
+    line = 1
+    opened_on_line: dict[int, int] = {}
+    try:
+        for line, kind, value in env.lex(markdown):
+            if kind in ("variable_begin", "block_begin"):
+                count = opened_on_line[line] = opened_on_line.get(line, 0) + 1
+                current = _Tag(value[:2], line, _nth_opening(markdown, line, count))
+                tags.append(current)
+            elif kind in ("variable_end", "block_end") and current is not None:
+                current.end_line, current = line, None
+            elif current is not None and current.marker == "{%":
+                if kind == "name" and not current.name:
+                    current.name = value
+                elif kind == "operator" and value == "=":
+                    current.assigns = True
+    except TemplateSyntaxError:
+        return tags, line, False
+    return tags, line, True
+
+
+def _nth_opening(markdown: str, line: int, count: int) -> int | None:
+    """The column of the `count`-th `{{` or `{%` on `line`."""
+    text = markdown.splitlines()[line - 1] if line <= len(markdown.splitlines()) else ""
+    found = [m.start() + 1 for m in re.finditer(r"\{\{|\{%", text)]
+    return found[count - 1] if count <= len(found) else None
+
+
+def _innermost_open_block(tags: list[_Tag]) -> _Tag | None:
+    """The last block tag (`{% if %}`, `{% for %}` ...) still open at the end of the page."""
+    stack: list[_Tag] = []
+    for tag in tags:
+        if tag.name in BLOCK_TAGS and not (tag.name == "set" and tag.assigns):
+            stack.append(tag)
+        elif tag.name.startswith("end"):
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index].name == tag.name[len("end"):]:
+                    del stack[index:]
+                    break
+    return stack[-1] if stack else None
 
 
 def _template_line(error: BaseException) -> int | None:
@@ -135,8 +252,8 @@ def checked_call(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             signature.bind(*args, **kwargs)
         except TypeError:
-            raise MacroError(f"{name}() was called as {name}({_shown(args, kwargs)}); "
-                             f"it takes {_accepts(signature)}") from None
+            raise MacroError(f"{name}() was called as {name}({_shown(args, kwargs)}), but "
+                             f"{_accepts(name, signature)}{_purpose(function)}") from None
         return function(*args, **kwargs)
 
     call.__name__ = name
@@ -148,15 +265,20 @@ def _shown(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
 
 
-def _accepts(signature: inspect.Signature) -> str:
+def _accepts(name: str, signature: inspect.Signature) -> str:
+    """'it takes no arguments' or 'it is written count(kind)'."""
     parameters = list(signature.parameters.values())
     if not parameters:
-        return "no arguments"
-    described = []
-    for p in parameters:
-        described.append(p.name if p.default is inspect.Parameter.empty
-                         else f"{p.name}={p.default!r}")
-    return f"({', '.join(described)})"
+        return f"it takes no arguments: write {name}()"
+    described = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+                 for p in parameters]
+    return f"it is written {name}({', '.join(described)})"
+
+
+def _purpose(function: Callable[..., Any]) -> str:
+    """What the macro gives, from the first line of its docstring, e.g. " (gives '12 webinars')"."""
+    summary = (inspect.getdoc(function) or "").strip().splitlines()
+    return f" (it gives {summary[0].rstrip('.')})" if summary else ""
 
 
 def load_macros(project: Path, staged: Any) -> MacroEnvironment:
@@ -169,8 +291,13 @@ def load_macros(project: Path, staged: Any) -> MacroEnvironment:
 
 
 def _module(path: Path) -> ModuleType:
+    """macros.py as a module; a mistake in it is one line naming its file and line."""
     spec = importlib.util.spec_from_file_location("leadingtrusts_site_macros", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise ContentError([Problem(display_path(path), error.lineno, error.offset, "",
+                                    f"Python syntax error: {error.msg}")]) from None
     return module

@@ -42,23 +42,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
-
-import markdown
+from urllib.parse import unquote
 
 RUN = 8  # words; shorter runs are too common to prove a leak
 SHOWN_WORDS = 24  # words of a leaked stretch quoted in its message
 DECODING_PASSES = 4  # escaped HTML inside JSON inside HTML needs three
-# The extensions mkdocs.yml gives the engine, plus the three MkDocs always adds.
-MARKDOWN_EXTENSIONS = ["attr_list", "md_in_html", "admonition", "toc", "tables", "fenced_code",
-                       "pymdownx.smartsymbols"]
 # Phrasing elements: the words either side of them belong to one run (`Tr<em>us</em>ts`).
 INLINE_TAGS = frozenset(
     "a abbr b bdi bdo cite code data del dfn em i ins kbd mark q s samp small span strong "
     "sub sup time u var wbr".split())
 
 # A tag only when it really looks like one, so `a<b && c>d` in minified JS stays text.
-_TAG = re.compile(r"""<(/?)([A-Za-z][\w:.-]*)((?:\s+[^\s"'<>/=]+"""
-                  r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*)\s*/?>""")
+_ATTRIBUTES = r"""((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*)\s*/?>"""
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*" + _ATTRIBUTES)
+_INLINE_TAG = re.compile(r"</?(?:" + "|".join(sorted(INLINE_TAGS)) + r")(?![\w:.-])" + _ATTRIBUTES,
+                         re.I)
 _ATTRIBUTE_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>=`]+))""")
 _DECLARATION = re.compile(r"<![A-Za-z][^<>]*>|<\?[^<>]*\?>")  # <!DOCTYPE ...>, <?xml ...?>
 _TEXT_WRAPPER = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")  # their content is read as text
@@ -85,7 +83,7 @@ class Leak:
     def __str__(self) -> str:
         words = self.words.split()
         quoted = " ".join(words[:SHOWN_WORDS]) + (" …" if len(words) > SHOWN_WORDS else "")
-        return (f"{self.file}: {len(words)} words of member-only text from {self.page}: "
+        return (f"{self.file}: member-only text from {self.page} leaked ({len(words)} words): "
                 f"\"{quoted}\"")
 
 
@@ -102,34 +100,42 @@ def words_of(text: str) -> list[str]:
 def streams(text: str) -> list[list[str]]:
     """The word streams `text` holds (its text without markup, and each attribute
     value), only those long enough to hold a run."""
-    found: list[list[str]] = []
-    _read_streams(text, found, DECODING_PASSES)
+    words, values = read_markup(text)
+    found = [words] + [stream for value in values for stream in streams(value)]
     return [stream for stream in found if len(stream) >= RUN]
 
 
-def _read_streams(text: str, found: list[list[str]], passes: int) -> None:
-    """Append the words of `text`, decoded until stable, and of its attribute values."""
-    attribute_values: list[str] = []
-    for _ in range(passes):
-        decoded = _decode_once(text, attribute_values)
+def read_markup(text: str) -> tuple[list[str], list[str]]:
+    """The words of `text` decoded until stable, and its attribute values (still encoded)."""
+    values: list[str] = []
+    for _ in range(DECODING_PASSES):
+        decoded = _decode_once(text, values)
         if decoded == text:
             break
         text = decoded
-    found.append(words_of(text))
-    for value in attribute_values:  # a value may itself hold escaped markup
-        _read_streams(value, found, max(1, passes - 1))
+    return words_of(text), values
 
 
-def _decode_once(text: str, attribute_values: list[str]) -> str:
-    """One layer off: backslash escapes, markup (values set aside), then entities."""
+def _decode_once(text: str, values: list[str]) -> str:
+    """One layer off: backslash and URL escapes, markup (values set aside), then entities."""
     if "\\" in text:
         text = _BACKSLASH_ESCAPE.sub(_unescape_backslash, text)
+    if "%" in text:  # a share link's ?text=Member%20words
+        text = unquote(text)
     if "<" in text:
         text = _DECLARATION.sub(" ", _TEXT_WRAPPER.sub(" ", text))
-        text = _TAG.sub(lambda tag: _tag_gap(tag, attribute_values), text)
+        values += _long_values(text)
+        text = _TAG.sub(" ", _INLINE_TAG.sub("", text))
     if "&" in text:
         text = html.unescape(text)
     return text
+
+
+def _long_values(text: str) -> list[str]:
+    """The attribute values in the tags of `text` long enough to hold a run."""
+    return [value for attributes in _TAG.findall(text) if len(attributes) > 2 * RUN
+            for value in map("".join, _ATTRIBUTE_VALUE.findall(attributes))
+            if len(value) >= 2 * RUN - 1]
 
 
 def _unescape_backslash(escape: re.Match[str]) -> str:
@@ -140,34 +146,72 @@ def _unescape_backslash(escape: re.Match[str]) -> str:
     return " " if control else other
 
 
-def _tag_gap(tag: re.Match[str], attribute_values: list[str]) -> str:
-    """What replaces a tag in the text: nothing for inline tags, else a space.
-    Its attribute values that could hold a run are set aside as streams of their own."""
-    for quoted, single, bare in _ATTRIBUTE_VALUE.findall(tag[3]):
-        value = quoted or single or bare
-        if len(value) >= 2 * RUN - 1:
-            attribute_values.append(value)
-    return "" if tag[2].lower() in INLINE_TAGS else " "
-
-
 def _runs(words: list[str]) -> Iterator[tuple[str, ...]]:
+    """Every RUN consecutive words of `words`."""
     return zip(*(words[i:] for i in range(RUN)))
+
+
+def _run_hashes(found: list[list[str]]) -> set[int]:
+    """The hash of every run in every stream."""
+    return {key for stream in found for key in map(hash, _runs(stream))}
 
 
 # --- the member-only side -------------------------------------------------------
 
-_renderer = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS)
+# Markdown read the way its rendered HTML reads, by rewriting the few constructs
+# whose words the engine moves or drops (a full Markdown render is ten times slower).
+_URL_AND_TITLE = (r"""\(\s*<?[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*>?"""
+                   r"""(?:\s+("[^"]*"|'[^']*'|\([^()]*\)))?\s*\)""")
+_BRACKETED = r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"  # [text], one level of [nested] brackets
+_IMAGE = re.compile("!" + _BRACKETED + _URL_AND_TITLE)
+_LINK = re.compile(_BRACKETED + "(?:" + _URL_AND_TITLE + r"|\[[^\[\]]*\])")  # inline or [ref]
+_LINK_DEFINITION = re.compile(
+    r"""^ {0,3}\[[^\]]+\]:[ \t]*\S+(?:[ \t]+("[^"]*"|'[^']*'|\([^()]*\)))?[ \t]*$""", re.M)
+_ATTRIBUTE_LIST = re.compile(r"""\{:?[ \t]*((?:[#.][\w-]|[\w-]+=)[^{}\n]*)\}""")
+_ADMONITION = re.compile(r"""^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+"([^"]*)")?""", re.M)
+_FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.M)
+_ORDERED_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=[ \t])", re.M)
+_SMART_SYMBOL = re.compile(r"\((?:c|r)\)", re.I)  # pymdownx.smartsymbols: (c) -> ©
 
 
-def rendered(member_markdown: str) -> str:
-    """Member-only Markdown as the engine renders it, so text inside markup (alt,
-    title, code) is seen where the engine puts it."""
-    return _renderer.reset().convert(member_markdown)
+def rendered_streams(member_markdown: str) -> list[list[str]]:
+    """The streams of Markdown as the engine renders it, as far as words go: alt
+    text and link, image and attribute-list titles are streams of their own (as
+    attribute values are), URLs, fence info, list numbers and admonition types go."""
+    set_aside: list[str] = []
+
+    def image(found: re.Match[str]) -> str:
+        set_aside.extend([found[1], _unquoted(found[2])])
+        return " "
+
+    def link(found: re.Match[str]) -> str:
+        set_aside.append(_unquoted(found[2]))
+        return found[1]
+
+    def definition(found: re.Match[str]) -> str:
+        set_aside.append(_unquoted(found[1]))
+        return " "
+
+    def attribute_list(found: re.Match[str]) -> str:
+        set_aside.extend(q or s or b for q, s, b in _ATTRIBUTE_VALUE.findall(found[1]))
+        return " "
+
+    text = _LINK.sub(link, _IMAGE.sub(image, member_markdown))
+    text = _ATTRIBUTE_LIST.sub(attribute_list, _LINK_DEFINITION.sub(definition, text))
+    text = _ADMONITION.sub(lambda found: found[1] + (found[2] if found[3] is None else found[3]),
+                           text)
+    text = _SMART_SYMBOL.sub(" ", _ORDERED_MARKER.sub(r"\1", _FENCE.sub("", text)))
+    return streams(text) + [stream for value in set_aside for stream in streams(value)]
+
+
+def _unquoted(quoted: str | None) -> str:
+    """A Markdown title without its quotes or brackets."""
+    return quoted[1:-1] if quoted else ""
 
 
 def markdown_streams(source: str) -> list[list[str]]:
     """The streams of Markdown both as rendered and as written."""
-    return streams(rendered(source)) + streams(source)
+    return rendered_streams(source) + streams(source)
 
 
 @dataclass
@@ -175,18 +219,18 @@ class LeakIndex:
     """Every run of member-only words, by hash, with the page it comes from."""
 
     runs: dict[int, str] = field(default_factory=dict)
+    # Attribute values already read and found clean: a theme repeats the same
+    # icons, classes and links on every page, so each is read once per build.
+    clean_values: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @classmethod
     def from_texts(cls, texts: Iterable[MemberTextLike]) -> LeakIndex:
         """The index of `texts`, less each piece's runs that its public preview also has."""
         index = cls()
         for text in texts:
-            allowed = {hash(run) for stream in markdown_streams(text.preview)
-                       for run in _runs(stream)}
-            for stream in markdown_streams(text.text):
-                for key in map(hash, _runs(stream)):
-                    if key not in allowed:
-                        index.runs.setdefault(key, text.page)
+            member = _run_hashes(markdown_streams(text.text))
+            member -= _run_hashes(markdown_streams(text.preview))
+            index.runs.update(dict.fromkeys(member, text.page))
         return index
 
     def __len__(self) -> int:
@@ -196,14 +240,24 @@ class LeakIndex:
         """The leaks in one file's text: each member page once per file, with the
         longest stretch of its words found there."""
         longest: dict[str, list[str]] = {}
-        known = self.runs.keys()
-        for stream in streams(text):
-            if known.isdisjoint(map(hash, _runs(stream))):
-                continue  # the fast path: almost every stream of a clean site
+        for stream in self._suspect_streams(text):
             for start, page, end in self._stretches(stream):
                 if end - start > len(longest.get(page, ())):
                     longest[page] = stream[start:end]
         return [Leak(name, page, " ".join(words)) for page, words in longest.items()]
+
+    def _suspect_streams(self, text: str) -> Iterator[list[str]]:
+        """The streams of `text` (as `streams` reads them) that share a run with the index."""
+        words, values = read_markup(text)
+        if len(words) >= RUN and not self.runs.keys().isdisjoint(map(hash, _runs(words))):
+            yield words
+        for value in values:
+            if value in self.clean_values:
+                continue
+            suspects = list(self._suspect_streams(value))
+            yield from suspects
+            if not suspects:
+                self.clean_values.add(value)
 
     def _stretches(self, stream: list[str]) -> Iterator[tuple[int, str, int]]:
         """(start, page, end) of each maximal stretch of `stream` whose runs are all one page's."""
@@ -242,7 +296,7 @@ def built_file_text(name: str, data: bytes) -> str | None:
     if name.endswith((".json", ".webmanifest", ".map")) or text.lstrip()[:1] in ("{", "["):
         try:  # its strings, with JSON escapes undone by the parser
             return "\n".join(_json_strings(json.loads(text)))
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return text
 

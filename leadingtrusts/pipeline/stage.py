@@ -187,13 +187,22 @@ def _addresses(sources: list[MarkdownSource]) -> tuple[list[Page], list[Problem]
         url = _url(source)
         if url in taken:
             first = taken[url]
-            problems.append(Problem(source.name, source.body_line, None, "title",
+            problems.append(Problem(source.name, _key_line(source, "slug", "title"), None, "title",
                                     f"this page's address /{url} is already used by {first.name}; "
                                     "change one title, or give one a `slug:`"))
             continue
         taken[url] = source
         pages.append(Page(source, url))
     return pages, problems
+
+
+def _key_line(source: MarkdownSource, *keys: str) -> int:
+    """The front-matter line of the first of `keys` the page sets (else where its body starts)."""
+    for key in keys:
+        for number, line in enumerate(source.text.splitlines()[:source.body_line], 1):
+            if line.startswith(f"{key}:"):
+                return number
+    return source.body_line
 
 
 def _url(source: MarkdownSource) -> str:

@@ -37,7 +37,12 @@ TIME_PATTERN = f"^{_CLOCK}$"
 
 
 class EditorsJsonSchema(GenerateJsonSchema):
-    """pydantic's JSON Schema, with values described as editors write them in YAML."""
+    """pydantic's JSON Schema, with values described as editors write them in YAML.
+
+    No schema uses `format`: editors' tools check it (each in its own way), standard
+    validators by default do not, so a value would pass in one and fail in the other.
+    Patterns mean the same everywhere.
+    """
 
     def date_schema(self, schema: core_schema.DateSchema) -> JsonSchemaValue:
         """A date as `2027-09-24`."""
@@ -57,6 +62,7 @@ class EditorsJsonSchema(GenerateJsonSchema):
     def url_schema(self, schema: core_schema.UrlSchema) -> JsonSchemaValue:
         """A web address, which must start with one of the schemes the model allows."""
         json_schema = super().url_schema(schema)
+        del json_schema["format"]  # see the class's docstring
         schemes = sorted(schema.get("allowed_schemes") or ())
         if schemes:
             json_schema["pattern"] = f"^(?:{'|'.join(schemes)})://[^/?#\\s]"

@@ -137,14 +137,25 @@ def problem_from_pydantic(error: dict[str, Any], source: SourceMap, model: type[
     return source.problem(loc, message)
 
 
+def problems_from_pydantic(error: ValidationError, source: SourceMap,
+                           model: type[BaseModel]) -> list[Problem]:
+    """One message per mistake: a misspelt key is reported as unknown (with its
+    suggestion), not also as the required field it was meant to be."""
+    errors = error.errors(include_url=False)
+    misspelt = {tuple(e["loc"][:-1]) + (hint,) for e in errors if e["type"] == "extra_forbidden"
+                for hint in difflib.get_close_matches(str(e["loc"][-1]),
+                                                      _fields_at(model, tuple(e["loc"][:-1])), n=1)}
+    return [problem_from_pydantic(e, source, model) for e in errors
+            if not (e["type"] == "missing" and tuple(e["loc"]) in misspelt)]
+
+
 def load_file(path: Path, model: type[M]) -> Loaded[M]:
     """Parse one YAML file and validate it against its model."""
     document = read_yaml(path)
     try:
         return Loaded(model.model_validate(document.data), document.source)
     except ValidationError as error:
-        raise ContentError([problem_from_pydantic(e, document.source, model)
-                            for e in error.errors(include_url=False)]) from None
+        raise ContentError(problems_from_pydantic(error, document.source, model)) from None
 
 
 # --- the aggregates the site renders -----------------------------------------
@@ -297,8 +308,9 @@ def load_cohort(folder: Path) -> Cohort:
     cohort = Cohort(folder.name, loaded["cohort"].model, loaded["pricing"].model,
                     loaded["eligibility"].model, loaded["schedule"].model,
                     loaded["cohort"].source)
-    problems = (_check_schedule(cohort, loaded["schedule"].source, loaded["cohort"].source)
-                + _check_inclusions(cohort, loaded["pricing"].source))
+    problems = _check_schedule(cohort, loaded["schedule"].source, loaded["cohort"].source)
+    if not problems:  # counts taken from a wrong schedule would only repeat its mistake
+        problems = _check_inclusions(cohort, loaded["pricing"].source)
     if problems:
         raise ContentError(problems)
     return cohort

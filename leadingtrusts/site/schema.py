@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, PositiveInt,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StrictBool,
+                      StrictInt,
                       ValidationInfo, field_validator, model_validator)
 
 LONDON = ZoneInfo("Europe/London")
@@ -28,6 +29,10 @@ Text = Annotated[str, Field(min_length=1, description="Plain text; shown as type
                             # Spaces are stripped before min_length counts; say so to editors' tools.
                             json_schema_extra={"pattern": r"\S",
                                                "patternErrorMessage": "must not be blank"})]
+# Numbers and yes/no values are taken only as YAML numbers and true/false, never
+# converted from text ("3", "yes"): exactly what the JSON Schemas accept.
+PositiveInt = Annotated[StrictInt, Field(gt=0)]
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                             description="Lower-case letters, digits and hyphens, e.g. `collective-vision`.")]
 
@@ -42,7 +47,7 @@ class Contract(BaseModel):
 
 class Source(Contract):
     name: Text = Field(description="Who published the figure, e.g. Ofsted.")
-    year: int | None = Field(None, ge=1900, le=2100)
+    year: StrictInt | None = Field(None, ge=1900, le=2100)
     url: HttpUrl | None = None
 
 
@@ -113,6 +118,9 @@ class ApplicationWindow(Contract):
     @classmethod
     def _deadline_has_a_time(cls, value: object) -> object:
         """A deadline needs its hour: a date alone would be read as midnight."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError("expected a date and a time such as 2027-06-25T17:00:00, "
+                             f"found the number {value}")
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             day = value.isoformat()
         elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -142,7 +150,7 @@ class SessionKind(StrEnum):
 
 
 class Price(Contract):
-    amount: Annotated[int, Field(gt=0, description="Whole pounds, e.g. 5000.")]
+    amount: Annotated[StrictInt, Field(gt=0, description="Whole pounds, e.g. 5000.")]
     currency: Literal["GBP"] = "GBP"
     per: Literal["person"] = "person"
 
@@ -210,12 +218,14 @@ class Session(Contract):
     host: str | None = Field(None, description="Leave empty while the host is to be confirmed.")
     trust: str | None = Field(None, description="The host's trust, when known.")
     place: str | None = Field(None, description="Town or venue; leave empty for an online session.")
-    online: bool = False
+    online: StrictBool = False
 
     @field_validator("start", "end", mode="before")
     @classmethod
     def _clock_time(cls, value: object) -> object:
         """A time written as on the 24-hour clock, hours 0 to 23 and minutes 0 to 59."""
+        if isinstance(value, (int, float)):  # YAML reads `9.30` as a number of seconds
+            raise ValueError("expected a time such as 09:30, with a colon")
         if not isinstance(value, str):
             return value
         match = _TIME.match(value.strip())

@@ -3,12 +3,14 @@
 PyYAML's composer already knows the line and column of each node; we keep
 those marks in a map keyed by the value's path (("terms", 0, "date")), so that
 a schema error on a field can name the line an editor must fix. We also make
-three choices PyYAML's defaults get wrong for editors:
+four choices where PyYAML's defaults fail editors:
 
 * YAML 1.2 scalars: `10:30` stays the text "10:30" (YAML 1.1 reads it as the
   base-60 number 630) and `no`, `on`, `yes` stay text, not booleans;
 * a key written twice in one mapping is an error, not "last one wins";
-* an impossible date such as 2025-02-30 is reported at its position.
+* an impossible date such as 2025-02-30 is reported at its position;
+* a syntax error is named where the mistake began (the line of an unclosed
+  quote or bracket, of a key missing its `: `), not where PyYAML gave up.
 
 ruamel.yaml offers positions too, but PyYAML is already what MkDocs uses and
 the walk below is the only extra code it needs.
@@ -17,6 +19,7 @@ the walk below is the only extra code it needs.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,18 +37,33 @@ class _Yaml12Loader(yaml.SafeLoader):
     after it was made (an unclosed quote, a missing `: `), and such a scalar is
     where the mistake began."""
 
-    last_scalar: yaml.ScalarToken | None = None
     last_quoted: yaml.ScalarToken | None = None
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.recent: deque[yaml.ScalarToken] = deque(maxlen=4)
+
+    @property
+    def last_scalar(self) -> yaml.ScalarToken | None:
+        return self.recent[-1] if self.recent else None
 
     def scan_plain(self) -> yaml.ScalarToken:
         """A plain scalar, remembered."""
-        self.last_scalar = super().scan_plain()
-        return self.last_scalar
+        self.recent.append(super().scan_plain())
+        return self.recent[-1]
 
     def scan_flow_scalar(self, style: str) -> yaml.ScalarToken:
         """A quoted scalar, remembered."""
-        self.last_scalar = self.last_quoted = super().scan_flow_scalar(style)
-        return self.last_scalar
+        self.last_quoted = super().scan_flow_scalar(style)
+        self.recent.append(self.last_quoted)
+        return self.last_quoted
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """YAML 1.2 integers: `012` is twelve (YAML 1.1 read it as octal ten)."""
+        value = self.construct_scalar(node)
+        if value.startswith(("0o", "0x")):
+            return int(value[2:], 8 if value[1] == "o" else 16)
+        return int(value, 10)
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
@@ -54,6 +72,7 @@ _Yaml12Loader.yaml_implicit_resolvers = {
                            "tag:yaml.org,2002:float")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
 }
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Loader.construct_yaml_int)
 _Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"))
@@ -155,7 +174,6 @@ def syntax_problem(error: yaml.MarkedYAMLError, loader: _Yaml12Loader, text: str
     """One message for a YAML syntax error, at the line where the mistake began."""
     noticed = error.problem_mark or error.context_mark
     problem = (error.problem or str(error)).strip()
-    last_scalar = loader.last_scalar
     opened = _unclosed_opener(error, loader.last_quoted, text)
     if opened is not None:
         char = text[opened.index]
@@ -164,18 +182,28 @@ def syntax_problem(error: yaml.MarkedYAMLError, loader: _Yaml12Loader, text: str
         return _problem_at(file, opened, message)
     if error.context == "while scanning a simple key" and error.context_mark:
         return _problem_at(file, error.context_mark, MISSING_COLON)
-    if problem == "mapping values are not allowed here" or problem.startswith(
-            "expected '<document start>'"):
-        if _key_without_colon(last_scalar, noticed, text):
-            return _problem_at(file, last_scalar.start_mark, MISSING_COLON)
-        if last_scalar is not None and last_scalar.start_mark.line < noticed.line:
-            return _problem_at(file, noticed, "this line is read as part of the value on line "
-                               f"{last_scalar.start_mark.line + 1}: check its indentation")
-        if problem.startswith("mapping values"):
-            return _problem_at(file, noticed, "a value that contains ': ' must be put in quotes, "
-                               "e.g. title: \"Growth: what it is for\"")
+    if problem == "mapping values are not allowed here":
+        return _misplaced_colon(loader.last_scalar, noticed, text, file)
+    if problem.startswith("expected '<document start>'"):
+        # A first line `number 3` is a whole document; the mapping after it is a second one.
+        before = next((s for s in reversed(loader.recent) if s.start_mark.line < noticed.line), None)
+        if _key_without_colon(before, noticed, text):
+            return _problem_at(file, before.start_mark, MISSING_COLON)
     context = f" ({error.context.strip()})" if error.context else ""
     return _problem_at(file, noticed, f"{problem}{context}")
+
+
+def _misplaced_colon(scalar: yaml.ScalarToken | None, noticed: yaml.Mark, text: str,
+                     file: str) -> Problem:
+    """A `: ` where YAML did not expect one: a key whose own `: ` is missing on an earlier
+    line, a line indented too far, or a value holding `: ` that needs quotes."""
+    if _key_without_colon(scalar, noticed, text):
+        return _problem_at(file, scalar.start_mark, MISSING_COLON)
+    if scalar is not None and scalar.start_mark.line < noticed.line:
+        return _problem_at(file, noticed, "this line is read as part of the value on line "
+                           f"{scalar.start_mark.line + 1}: check its indentation")
+    return _problem_at(file, noticed, "a value that contains ': ' must be put in quotes, "
+                       "e.g. title: \"Growth: what it is for\"")
 
 
 def _problem_at(file: str, mark: yaml.Mark | None, message: str) -> Problem:
