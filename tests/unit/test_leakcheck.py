@@ -262,8 +262,8 @@ def test_feeds_with_cdata_or_escaped_html_in_descriptions():
 
 def test_minified_javascript_and_css_are_read_as_text():
     index = index_of(SENTENCE)
-    script = ('!function(e){if(e<t){var s="' + SENTENCE.replace("'", "\\'")
-              + '";for(var n=0;n<s.length;n++)if(n>3)break}}(5);')
+    script = ('!function(e,t){if(e<t){t.push("' + SENTENCE.replace("'", "\\'")
+              + '");for(var n=0;n<t.length;n++)if(n>3)break}}(5,[]);')
     assert leaks_in(built_file_text("app.min.js", script.encode()), index)
     css = '.a>.b::after{content:"' + FIRST_16 + '"}@media (max-width:50%){.c{color:red}}'
     assert leaks_in(built_file_text("site.min.css", css.encode()), index)
