@@ -30,12 +30,14 @@ def long_member_sentence(project) -> str:
 
 
 def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of a built site, by path, to tell whether a failed build changed any."""
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
 def paste_into_public_page(project, text: str) -> None:
-    project.write(PUBLIC_PAGE, project.read(PUBLIC_PAGE) + f"\nIn the words of one trust leader: {text} "
-                                                          "and we agree.\n")
+    """An editor quoting `text` at the end of a public page."""
+    pasted = f"\nIn the words of one trust leader: {text} and we agree.\n"
+    project.write(PUBLIC_PAGE, project.read(PUBLIC_PAGE) + pasted)
 
 
 def test_a_clean_build_has_no_leak_and_a_pasted_member_fragment_fails_the_build(project):
@@ -76,6 +78,7 @@ def test_member_text_repeating_the_pieces_own_preview_is_not_a_leak(project):
                     "## Growth and belonging\n")
     result = project.build()
     assert result.code == 0, result.output
-    preview_page = project.page("thinkpieces/growth-that-lasts-rethinking-what-trust-expansion-is-for")
+    preview_page = project.page(
+        "thinkpieces/growth-that-lasts-rethinking-what-trust-expansion-is-for")
     assert PREVIEW_PHRASE in preview_page
     assert "As we said at the start" not in preview_page

@@ -9,7 +9,8 @@ HTML and its attributes) found in any file the public build wrote, whatever
 its type: HTML and its attribute values, the search index and other JSON,
 sitemaps, feeds (escaped HTML or CDATA), JS and CSS, gzip and zip archives,
 and printable text inside binary files. A run that also occurs in the same
-piece's public preview is not a leak.
+piece's public preview is not a leak, nor is a run wholly inside a link's
+address (a public page may link to the same web page).
 
 What is not checked: a member-only sentence (or heading, or alt text) shorter
 than RUN words on its own; it is caught only as part of a longer run of
@@ -19,13 +20,13 @@ Both sides are read the same way (`streams`), so nothing can hide a match:
 markup is removed (inline tags such as <strong> and <a> join the words on
 either side, other tags separate them), each attribute value is a stream of
 its own (so attribute names never join or break a run), comments and CDATA
-are read as text, HTML entities and JS/JSON backslash escapes are decoded
-until nothing changes (escaped HTML in a feed is read as HTML), and words are
-compared case-folded, in Unicode NFKC form, with apostrophes, soft hyphens
-and zero-width characters removed and every other non-letter (quotes,
-dashes, punctuation) a separator. Member-only Markdown is read twice: as the
-engine renders it, and as its source text (what shows if it is pasted into a
-code block, a JSON file or a feed).
+are read as text, HTML entities, JS/JSON backslash escapes and URL %-escapes
+are decoded until nothing changes (so escaped HTML in a feed or a script is
+read as HTML), and words are compared case-folded, in Unicode NFKC form, with
+apostrophes, soft hyphens and zero-width characters removed and every other
+non-letter (quotes, dashes, punctuation) a separator. Member-only Markdown
+is read twice: as the engine renders it, and as its source text (what shows
+if it is pasted into a code block, a JSON file or a feed).
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
 
 
 class MemberTextLike(Protocol):
+    """What the index is built from (`pipeline.stage.MemberText`)."""
+
     page: str
     text: str
     preview: str
@@ -76,11 +79,14 @@ class MemberTextLike(Protocol):
 
 @dataclass(frozen=True)
 class Leak:
+    """Member-only words found in a built file."""
+
     file: str  # the built file, relative to the site
     page: str  # the member-only source the words come from
     words: str  # the stretch of member-only words found, as normalised words
 
     def __str__(self) -> str:
+        """One line for the editor: the file, the member page, and the words (shortened)."""
         words = self.words.split()
         quoted = " ".join(words[:SHOWN_WORDS]) + (" …" if len(words) > SHOWN_WORDS else "")
         return (f"{self.file}: member-only text from {self.page} leaked ({len(words)} words): "
@@ -159,7 +165,7 @@ def _run_hashes(found: list[list[str]]) -> set[int]:
 # --- the member-only side -------------------------------------------------------
 
 # Markdown read the way its rendered HTML reads, by rewriting the few constructs
-# whose words the engine moves or drops (a full Markdown render is ten times slower).
+# whose words the engine moves or drops (a full Markdown render is five times slower).
 _URL_AND_TITLE = (r"""\(\s*<?[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*>?"""
                    r"""(?:\s+("[^"]*"|'[^']*'|\([^()]*\)))?\s*\)""")
 _BRACKETED = r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"  # [text], one level of [nested] brackets
@@ -172,6 +178,9 @@ _ADMONITION = re.compile(r"""^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+"(
 _FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.M)
 _ORDERED_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=[ \t])", re.M)
 _SMART_SYMBOL = re.compile(r"\((?:c|r)\)", re.I)  # pymdownx.smartsymbols: (c) -> ©
+# Link and image addresses: web addresses, Markdown link targets, raw HTML's href/src.
+_ADDRESS = re.compile(r"""[a-z][a-z0-9+.-]*://[^\s<>"'`)\]]+|\]\(\s*<?([^\s()<>]+)"""
+                      r"""|\b(?:href|src|srcset|poster|action|cite)\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
 def rendered_streams(member_markdown: str) -> list[list[str]]:
@@ -181,18 +190,22 @@ def rendered_streams(member_markdown: str) -> list[list[str]]:
     set_aside: list[str] = []
 
     def image(found: re.Match[str]) -> str:
+        """An image: its alt text and title are streams of their own."""
         set_aside.extend([found[1], _unquoted(found[2])])
         return " "
 
     def link(found: re.Match[str]) -> str:
+        """A link: its text stays in the prose, its title is a stream of its own."""
         set_aside.append(_unquoted(found[2]))
         return found[1]
 
     def definition(found: re.Match[str]) -> str:
+        """A reference link's definition line: only its title is text."""
         set_aside.append(_unquoted(found[1]))
         return " "
 
     def attribute_list(found: re.Match[str]) -> str:
+        """`{#id .class title="..."}`: only its values are text, each a stream."""
         set_aside.extend(q or s or b for q, s, b in _ATTRIBUTE_VALUE.findall(found[1]))
         return " "
 
@@ -214,6 +227,13 @@ def markdown_streams(source: str) -> list[list[str]]:
     return rendered_streams(source) + streams(source)
 
 
+def address_streams(source: str) -> list[list[str]]:
+    """The streams of the addresses Markdown links to: a run wholly inside one is
+    not member text, as public pages may link to the same address."""
+    addresses = [found[1] or found[2] or found[0] for found in _ADDRESS.finditer(source)]
+    return [stream for address in addresses for stream in streams(address)]
+
+
 @dataclass
 class LeakIndex:
     """Every run of member-only words, by hash, with the page it comes from."""
@@ -225,11 +245,12 @@ class LeakIndex:
 
     @classmethod
     def from_texts(cls, texts: Iterable[MemberTextLike]) -> LeakIndex:
-        """The index of `texts`, less each piece's runs that its public preview also has."""
+        """The index of `texts`, less each piece's runs that its public preview also has
+        and runs wholly inside a link's address."""
         index = cls()
         for text in texts:
             member = _run_hashes(markdown_streams(text.text))
-            member -= _run_hashes(markdown_streams(text.preview))
+            member -= _run_hashes(markdown_streams(text.preview) + address_streams(text.text))
             index.runs.update(dict.fromkeys(member, text.page))
         return index
 

@@ -102,8 +102,10 @@ class Sources:
         in member-only thinkpieces (with that piece's preview)."""
         texts = []
         for page in self.pages:
-            if page.in_members_area:
-                texts.append(MemberText(f"docs/{page.docs_path}", page.source.body))
+            if page.in_members_area:  # its title and summary are member-only too
+                meta = page.source.meta
+                head = f"# {meta.title}\n\n{meta.summary}\n\n" if meta else ""
+                texts.append(MemberText(f"docs/{page.docs_path}", head + page.source.body))
             elif page.source.members_only:
                 preview, rest = split_preview(page.source)
                 texts.append(MemberText(f"docs/{page.docs_path}", rest, preview))

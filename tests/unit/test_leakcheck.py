@@ -75,7 +75,7 @@ def test_a_member_sentence_shorter_than_eight_words_is_not_checked_on_its_own():
 # --- the preview exclusion ------------------------------------------------------
 
 def test_a_run_also_in_the_same_pieces_preview_is_not_a_leak():
-    preview = "# Growth\n\nThis piece argues that the better question for a board is what matters.\n"
+    preview = "# Growth\n\nThis piece argues that the better question for a board is what matters."
     member = ("As we said, this piece argues that the better question for a board is what "
               f"matters.\n\n{SENTENCE}\n")
     index = index_of(member, preview)
@@ -91,6 +91,17 @@ def test_a_run_in_another_pieces_preview_does_not_excuse_it():
                                   Text("docs/members/index.md", preview)])
     [leak] = leaks_in(public_page(f"<p>{preview}</p>"), index)
     assert leak.page == "docs/members/index.md"
+
+
+def test_a_web_address_that_member_text_and_a_public_page_both_link_to_is_not_a_leak():
+    address = "https://www.gov.uk/government/publications/academy-trust-governance-guide-for-boards"
+    index = index_of(f"Read [the guide]({address}) first.\n\nOr see {address} now.\n\n"
+                     f'<a href="{address}/annex-on-growth-and-new-schools">annex</a>\n\n{SENTENCE}')
+    public = public_page(f'<p>Read <a href="{address}">the national guide</a> and its '
+                         f'<a href="{address}/annex-on-growth-and-new-schools">annex</a>.</p>'
+                         f"<p>Address: {address}</p>")
+    assert not leaks_in(public, index)
+    assert leaks_in(public_page(f"<p>{FIRST_16}</p>"), index)
 
 
 # --- markup: inline tags, attributes, code, Markdown constructs -----------------
