@@ -47,7 +47,7 @@ test: $(INSTALLED) .venv-properdocs/.installed .venv-zensical/.installed chromiu
 build: $(INSTALLED)
 	$(PY) -m leadingtrusts build
 
-## check: validate content/ only, fast
+## check: validate content/ and every page's front matter, fast (no build)
 check: $(INSTALLED)
 	$(PY) -m leadingtrusts check
 
@@ -63,7 +63,7 @@ members: $(INSTALLED)
 publish: $(INSTALLED)
 	$(PY) -m leadingtrusts publish $(if $(COHORT),--cohort $(COHORT))
 
-## bench: build time against page count, as ratios to a baseline measured in the same run
+## bench: the pipeline against a bare Material + blog site with the same thinkpieces, as ratios measured in the same run
 bench: $(INSTALLED)
 	$(PY) -m leadingtrusts bench
 

@@ -43,6 +43,10 @@ class ContentError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):
+        """Rebuilt from its problems when it crosses to another process."""
+        return (ContentError, (self.problems,))
+
 
 def display_path(path: Path | str) -> str:
     """A path as an editor sees it: relative to the working directory when possible."""

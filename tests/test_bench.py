@@ -30,7 +30,8 @@ def test_bench_prints_every_ratio_against_its_target_for_each_size():
     assert "4 generated thinkpieces (2 member-only)" in blocks[1]
     for block in blocks:
         for name in ("bare Material + blog", "project: public", "project: both audiences"):
-            assert re.search(rf"^  {re.escape(name)}\s+{NUMBER}\s+{NUMBER}\s+\d", block, re.M), block
+            row = rf"^  {re.escape(name)}\s+{NUMBER}\s+{NUMBER}\s+\d"
+            assert re.search(row, block, re.M), block
         for name, kind, limit in TARGETS:
             line = rf"^  {re.escape(name)}\s+{NUMBER}   target {kind} {limit:.2f}: (met|NOT met)$"
             assert re.search(line, block, re.M), block

@@ -224,7 +224,7 @@ def test_commits_that_add_up_to_no_change_are_dropped(site: Published,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     repo = site.project
 
-    def deploy_nothing_new(project, repo_, outcome, sources, selected, index) -> None:
+    def deploy_nothing_new(project, repo_, outcome, sources, selected) -> None:
         tree = git(repo, "rev-parse", "gh-pages^{tree}")
         for message in ("first", "second"):
             commit = git(repo, "commit-tree", tree, "-p", "gh-pages", "-m", message)

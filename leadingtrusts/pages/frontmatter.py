@@ -15,6 +15,7 @@ import datetime as dt
 import html
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class MarkdownSource:
     body: str
     body_line: int  # the file line on which the body starts
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The file as the editor knows it, e.g. docs/programme/price.md."""
         return display_path(self.path)

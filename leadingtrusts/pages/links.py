@@ -5,11 +5,15 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
-_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)"
-                   r"|^\s{0,3}\[[^\]\n]+\]:\s*<?(?P<ref>\S+?)>?(?:\s|$)", re.M)
+# An inline link or image `[text](target "title")`, and a reference definition
+# `[id]: target`. Only the target matters, so the link text is not matched: a
+# pattern that starts with the literal `](` is scanned for several times faster.
+_INLINE = re.compile(r"\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_DEFINITION = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*<?(?P<target>\S+?)>?(?:\s|$)", re.M)
 _HTML_REF = re.compile(r"""\b(?:src|href)\s*=\s*["'](?P<target>[^"'\s]+)["']""", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -33,21 +37,31 @@ class Link:
     column: int
 
 
-def internal_links(markdown: str, page_uri: str) -> list[Link]:
-    """Relative links and image or file references (Markdown or HTML), outside code."""
-    text = _CODE_SPAN.sub(_blank, _FENCE.sub(_blank, markdown))
+@lru_cache(maxsize=4096)
+def internal_links(markdown: str, page_uri: str) -> tuple[Link, ...]:
+    """Relative links and image or file references (Markdown or HTML), outside code.
+
+    Cached: the stage asks again for the same page text (link checks, assets).
+    """
+    text = _FENCE.sub(_blank, markdown) if ("```" in markdown or "~~~" in markdown) else markdown
+    text = _CODE_SPAN.sub(_blank, text) if "`" in text else text
+    matches = [*_INLINE.finditer(text)]
+    if "]:" in text:
+        matches += _DEFINITION.finditer(text)
+    if "src" in text or "href" in text:
+        matches += _HTML_REF.finditer(text)
+    matches.sort(key=lambda m: m.start())
     links = []
-    matches = sorted([*_LINK.finditer(text), *_HTML_REF.finditer(text)], key=lambda m: m.start())
     for match in matches:
-        target = match.group("target") or match.groupdict().get("ref")
+        target = match.group("target")
         if not target or _SCHEME.match(target) or target.startswith(("/", "{{", "//")):
             continue
         path, _, anchor = target.partition("#")
         path = path.partition("?")[0]
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_uri), path)) if path else ""
-        line, column = _position(text, match.start("target") if match.group("target") else match.start("ref"))
+        line, column = _position(text, match.start("target"))
         links.append(Link(target, resolved, anchor, line, column))
-    return links
+    return tuple(links)
 
 
 def locate_in_source(source: str, target: str) -> tuple[int | None, int | None]:

@@ -7,7 +7,6 @@ the preview, so member-only text never enters the public build at all.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -16,7 +15,7 @@ from .frontmatter import MarkdownSource
 
 MORE = "<!-- more -->"
 WORDS_PER_MINUTE = 265  # Material's blog default
-_WORD = re.compile(r"\w+")
+_MARKUP = re.compile(r"(?m)^\s*(?:[-*+>#]+|\d+\.)\s")  # list, quote and heading markers
 _TAG = re.compile(r"<[^>]+>")
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
 
@@ -43,5 +42,5 @@ def reading_minutes(body_markdown: str) -> int:
     rendering every piece to HTML first would cost more than the engine's
     whole build of it, for the same minute.
     """
-    text = html.unescape(_TAG.sub(" ", _LINK_TARGET.sub("]", body_markdown)))
-    return max(1, math.ceil(len(_WORD.findall(text)) / WORDS_PER_MINUTE))
+    text = _MARKUP.sub(" ", _TAG.sub(" ", _LINK_TARGET.sub("]", body_markdown)))
+    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))

@@ -36,7 +36,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -241,10 +240,16 @@ def measure_bare(site: Path) -> Measured:
 
 def measure_project(project: Path, audiences: tuple[str, ...]) -> Measured:
     """Build the project copy for `audiences` with run.build in a child process, from scratch."""
-    shutil.rmtree(project / "build", ignore_errors=True)  # staging writes every file, as at first
-    shutil.rmtree(project / "site", ignore_errors=True)
+    # Staging writes every file, as at first. The last round's output is moved
+    # aside and deleted afterwards: deleting thousands of files just before a
+    # build makes this machine's disk slow to create new ones for a while.
+    trash = Path(tempfile.mkdtemp(prefix="trash-", dir=project.parent))
+    for name in ("build", "site"):
+        if (project / name).exists():
+            os.rename(project / name, trash / name)
     command = [sys.executable, "-m", __name__, str(project), str(project / "site"), *audiences]
     measured, code, output = measure(command, project)
+    shutil.rmtree(trash, ignore_errors=True)
     lines = output.strip().splitlines()
     if code or not lines or not lines[-1].startswith("{"):
         raise BenchFailed(f"the project's {' + '.join(audiences)} build failed:\n{output}")
@@ -257,7 +262,7 @@ class BenchFailed(Exception):
 
 
 def child(argv: list[str]) -> int:
-    """In the child: `run.build` of PROJECT into OUT for AUDIENCES..., then its step times as JSON."""
+    """In the child: run.build of PROJECT into OUT for AUDIENCES..., then step times as JSON."""
     from .run import Timings, build
     from .sources import Project
 
@@ -285,7 +290,8 @@ def ratios(bare: Measured, public: Measured, both: Measured) -> list[tuple[str, 
 
 def report(pieces: int, bare: Measured, public: Measured, both: Measured) -> None:
     """Print one size's measurements and its ratios against the targets."""
-    print(f"\n{pieces} generated thinkpieces ({pieces // 2} member-only), about 2,000 words each")
+    print(f"\n{pieces} generated thinkpieces ({pieces // 2} member-only), about 2,000 words each "
+          f"(load average {os.getloadavg()[0]:.2f}, these builds included)")
     print(f"  {'build':<32}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}{'largest MiB':>13}")
     for name, run in (("bare Material + blog", bare), ("project: public", public),
                       ("project: both audiences", both)):
@@ -315,7 +321,8 @@ def main(args: argparse.Namespace) -> int:
     """`leadingtrusts bench`: measure every size, printing each as it finishes."""
     root = Path.cwd()
     print(f"bench: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}; "
-          "peak MiB is all of a build's processes together, largest MiB the largest one")
+          "peak MiB is all of a build's processes together, largest MiB the largest one; "
+          "the leak check's index is built while the engines run")
     with tempfile.TemporaryDirectory(prefix="leadingtrusts-bench-") as tmp:
         for pieces in args.pieces:
             try:

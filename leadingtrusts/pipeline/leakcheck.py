@@ -177,7 +177,6 @@ _ATTRIBUTE_LIST = re.compile(r"""\{:?[ \t]*((?:[#.][\w-]|[\w-]+=)[^{}\n]*)\}""")
 _ADMONITION = re.compile(r"""^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+"([^"]*)")?""", re.M)
 _FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.M)
 _ORDERED_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=[ \t])", re.M)
-_SMART_SYMBOL = re.compile(r"\((?:c|r)\)", re.I)  # pymdownx.smartsymbols: (c) -> ©
 # Link and image addresses: web addresses, Markdown link targets, raw HTML's href/src.
 _ADDRESS = re.compile(r"""[a-z][a-z0-9+.-]*://[^\s<>"'`)\]]+|\]\(\s*<?([^\s()<>]+)"""
                       r"""|\b(?:href|src|srcset|poster|action|cite)\s*=\s*["']?([^"'\s>]+)""", re.I)
@@ -213,7 +212,7 @@ def rendered_streams(member_markdown: str) -> list[list[str]]:
     text = _ATTRIBUTE_LIST.sub(attribute_list, _LINK_DEFINITION.sub(definition, text))
     text = _ADMONITION.sub(lambda found: found[1] + (found[2] if found[3] is None else found[3]),
                            text)
-    text = _SMART_SYMBOL.sub(" ", _ORDERED_MARKER.sub(r"\1", _FENCE.sub("", text)))
+    text = _ORDERED_MARKER.sub(r"\1", _FENCE.sub("", text))
     return streams(text) + [stream for value in set_aside for stream in streams(value)]
 
 

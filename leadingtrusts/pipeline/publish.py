@@ -220,7 +220,7 @@ def _versions(repo: Path, branch: str) -> list[dict]:
 
 
 def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
-            selected: list[Cohort], index: LeakIndex) -> None:
+            selected: list[Cohort]) -> None:
     branch = outcome.branch
     env = _build_env(project, repo)
     settings, now = Settings.from_env(), build_time()
@@ -230,7 +230,7 @@ def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
         # The stage writes this version's public tree; mike builds it into the
         # tree's own site/ folder, never into the project's site/ (which holds
         # the last good public and members' builds).
-        tree = _verified_tree(project, sources, cohort, index, now, settings)
+        tree = _verified_tree(project, sources, cohort, now, settings)
         config = ["--config-file", str(tree.config_file)]
         aliases = [LATEST] if cohort is latest else []
         before = _branch_commit(repo, branch)
@@ -248,8 +248,8 @@ def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
             raise PublishError(f"mike set-default {LATEST} exited with {code}")
 
 
-def _verified_tree(project: Path, sources: Sources, cohort: Cohort, index: LeakIndex,
-                   now: dt.datetime, settings: Settings) -> StagedTree:
+def _verified_tree(project: Path, sources: Sources, cohort: Cohort, now: dt.datetime,
+                   settings: Settings) -> StagedTree:
     """Stage one version and prove it with a full build (engine warnings, links, leaks)
     before mike builds it again for the branch: mike itself checks nothing."""
     name = f"publish-{cohort.id}"
@@ -258,7 +258,7 @@ def _verified_tree(project: Path, sources: Sources, cohort: Cohort, index: LeakI
         context = pick_context(sources, "public", cohort.id, now, settings, versioned=True)
         tree = write_tree(sources, context, Project(project).stage_dir(name))
         with tempfile.TemporaryDirectory(prefix="leadingtrusts-verify-") as out:
-            build_trees(Project(project), {name: tree}, index, Path(out))
+            build_trees(Project(project), {name: tree}, sources.member_texts(), Path(out))
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -318,7 +318,7 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
         index = LeakIndex.from_texts(sources.member_texts())
 
         outcome = Outcome(branch, _branch_commit(repo, branch))
-        _deploy(project, repo, outcome, sources, selected, index)
+        _deploy(project, repo, outcome, sources, selected)
 
         after = _branch_commit(repo, branch)
         if outcome.before and after and after != outcome.before \

@@ -18,7 +18,7 @@ from .context import AUDIENCES, Settings, build_time
 from .engine import start_build
 from .leakcheck import LeakIndex
 from .sources import Project
-from .stage import StagedTree, pick_context, read_sources, stage
+from .stage import MemberText, StagedTree, pick_context, read_sources, stage
 from .verify import broken_links, leaks, link_problems, swap_into_place
 
 SHOWN = 20
@@ -44,20 +44,23 @@ class BuildFailed(Exception):
 
 def stage_audiences(project: Project, audiences: tuple[str, ...], *, cohort: str | None = None,
                     now: str | None = None, settings: Settings | None = None
-                    ) -> tuple[dict[str, StagedTree], LeakIndex]:
-    """Step 1 for `audiences`: their staged trees, and the index of member-only words."""
+                    ) -> tuple[dict[str, StagedTree], list[MemberText]]:
+    """Step 1 for `audiences`: their staged trees, and the member-only texts to check against."""
     sources = read_sources(project)
     moment = build_time(now)
     settings = settings or Settings.from_env()
     contexts = {a: pick_context(sources, a, cohort, moment, settings) for a in audiences}
-    trees = stage(project, contexts, sources)
-    index = LeakIndex.from_texts(sources.member_texts()) if "public" in audiences else LeakIndex()
-    return trees, index
+    return stage(project, contexts, sources), sources.member_texts()
 
 
-def build_trees(project: Project, trees: dict[str, StagedTree], index: LeakIndex,
+def build_trees(project: Project, trees: dict[str, StagedTree], member_texts: list[MemberText],
                 out_dir: Path, engine: str = "mkdocs", timings: Timings | None = None) -> None:
-    """Steps 2 and 3: build every staged tree side by side, verify, swap into out_dir."""
+    """Steps 2 and 3: build every staged tree side by side, verify, swap into out_dir.
+
+    While the engines work (in their own processes), this one indexes the
+    member-only words; each site is verified as soon as its engine is done,
+    while the other engine may still be building.
+    """
     timings = timings or Timings()
     out_dir = out_dir.resolve()  # the engines run inside their staged trees
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -67,25 +70,30 @@ def build_trees(project: Project, trees: dict[str, StagedTree], index: LeakIndex
         started = time.perf_counter()
         runs = {name: start_build(engine, project, tree.root, builds[name])
                 for name, tree in trees.items()}
-        results = {name: run.wait() for name, run in runs.items()}
-        timings.engine = time.perf_counter() - started
+        public = any(tree.context.public for tree in trees.values())
+        index = LeakIndex.from_texts(member_texts) if public else LeakIndex()
+        timings.steps["index"] = time.perf_counter() - started
         lines: list[str] = []
-        for name, result in results.items():
+        for name, tree in trees.items():  # the public tree (smaller) first: it finishes first
+            result = runs[name].wait()
+            timings.engine = time.perf_counter() - started
             if not result.ok:
-                lines += result.report(str(trees[name].docs), "docs")
+                lines += result.report(str(tree.docs), "docs")
                 lines.append(f"{engine} could not build the {name} site cleanly "
                              f"(exit code {result.code}, {len(result.complaints)} warning(s))")
-        if lines:
-            raise BuildFailed(lines)
-        started = time.perf_counter()
-        for name, tree in trees.items():
+                continue
+            verifying = time.perf_counter()
             lines += verify_site(tree, builds[name], index)
-        timings.verify = time.perf_counter() - started
+            timings.verify += time.perf_counter() - verifying
         if lines:
             raise BuildFailed(lines)
         swap_into_place({builds[name]: out_dir / name for name in trees})
         builds.clear()
     finally:
+        for run in locals().get("runs", {}).values():
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
         for build in builds.values():
             shutil.rmtree(build, ignore_errors=True)
 
@@ -111,9 +119,9 @@ def build(project: Project, out_dir: Path, audiences: tuple[str, ...] = AUDIENCE
     timings = timings or Timings()
     try:
         started = time.perf_counter()
-        trees, index = stage_audiences(project, audiences, cohort=cohort, now=now)
+        trees, member_texts = stage_audiences(project, audiences, cohort=cohort, now=now)
         timings.stage = time.perf_counter() - started
-        build_trees(project, trees, index, out_dir, engine, timings)
+        build_trees(project, trees, member_texts, out_dir, engine, timings)
     except ContentError as error:
         _fail([str(p) for p in error.problems], out_dir, audiences)
         return 1

@@ -21,9 +21,13 @@ the folder reloads only what an edit touched.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +53,8 @@ AUTHORS_FILE = "thinkpieces/.authors.yml"
 ASSETS_DIR = "assets/"
 FEED_FILE = "feed_rss_created.xml"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_post_slug = slugify(case="lower")  # the blog's own default, so addresses stay as they were
+_post_slug = slugify(case="lower")
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it  # the blog's own default, so addresses stay as they were
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,22 @@ class Page:
     def public(self) -> bool:
         """Whether the public tree gets this page (a member-only piece only as its preview)."""
         return not self.in_members_area
+
+    @cached_property
+    def info(self) -> PageInfo:
+        """What the page's macros know of it."""
+        meta = self.source.meta
+        return PageInfo(self.url, meta.model_dump(mode="python") if meta else {})
+
+    @cached_property
+    def front_matter(self) -> str:
+        """The staged front matter, the same for every audience (written once per page)."""
+        extra: dict[str, Any] = {}
+        if self.is_post:
+            extra = {"slug": self.url[len(BLOG_URL):-1],
+                     "readtime": reading_minutes(self.source.body)}
+        return yaml.dump(staged_front_matter(self.source, **extra), Dumper=_Dumper,
+                         allow_unicode=True, sort_keys=False, width=10_000)
 
 
 @dataclass(frozen=True)
@@ -255,11 +276,7 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
 
 def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment) -> tuple[str, str]:
     """(the staged file's text, the Markdown its audience reads) of one page."""
-    source = page.source
-    info = PageInfo(page.url, source.meta.model_dump(mode="python") if source.meta else {})
-    extra: dict[str, Any] = {}
-    if page.is_post:
-        extra = {"slug": page.url[len(BLOG_URL):-1], "readtime": reading_minutes(source.body)}
+    source, info = page.source, page.info
     if context.public and source.members_only:
         preview, _ = split_preview(source)
         body = macros.render(preview, info, source.name, source.body_line)
@@ -271,9 +288,7 @@ def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment) -
         body = f"{body}{MORE}\n\n{call}\n"
     else:
         body = macros.render(source.body, info, source.name, source.body_line)
-    front = yaml.safe_dump(staged_front_matter(source, **extra), allow_unicode=True,
-                           sort_keys=False, width=10_000)
-    return f"---\n{front}---\n{body}", body
+    return f"---\n{page.front_matter}---\n{body}", body
 
 
 def _check_page_links(sources: Sources, tree: StagedTree, texts: list[tuple[str, str]],
@@ -319,10 +334,15 @@ def _assets_for(sources: Sources, context: StagedContext,
     used_publicly = _referenced(texts) | _configured(sources)
     member_texts = [(p.docs_path, p.source.body) for p in sources.pages
                     if p.in_members_area or p.source.members_only]
-    used_by_members = _referenced(member_texts)
     return [asset for asset in sources.assets
             if asset in used_publicly
-            or (asset.startswith(ASSETS_DIR) and asset not in used_by_members)]
+            or (asset.startswith(ASSETS_DIR) and not _mentioned(asset, member_texts))]
+
+
+def _mentioned(asset: str, texts: list[tuple[str, str]]) -> bool:
+    """Whether any of `texts` refers to `asset` (only texts naming its file are parsed)."""
+    name = asset.rsplit("/", 1)[-1]
+    return asset in _referenced((path, text) for path, text in texts if name in text)
 
 
 def _referenced(texts: Iterable[tuple[str, str]]) -> set[str]:
@@ -404,9 +424,12 @@ def _config_text(sources: Sources, context: StagedContext) -> str:
 def _write(path: Path, text: str) -> Path:
     """Write `text` unless the file already holds it (keeps a live preview calm)."""
     data = text.encode("utf-8")
-    if not (path.is_file() and path.read_bytes() == data):
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return path
+    except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    path.write_bytes(data)
     return path
 
 
@@ -438,12 +461,38 @@ def _remove_stale(root: Path, keep: set[Path]) -> None:
             path.rmdir()
 
 
-def stage(project: Project, contexts: dict[str, StagedContext],
-          sources: Sources | None = None) -> dict[str, StagedTree]:
+# From this many pages on, the trees are written side by side, one per core:
+# a forked process costs a few hundredths of a second, a large tree most of one.
+PARALLEL_FROM_PAGES = 200
+_forked_sources: Sources | None = None  # what a forked writer inherits, unpickled
+
+
+def stage(project: Project, contexts: dict[str, StagedContext], sources: Sources | None = None,
+          *, parallel_from: int = PARALLEL_FROM_PAGES) -> dict[str, StagedTree]:
     """Read the sources (unless given) and write one tree per named context."""
+    global _forked_sources
     sources = sources or read_sources(project)
-    return {name: write_tree(sources, context, project.stage_dir(name))
-            for name, context in contexts.items()}
+    roots = {name: project.stage_dir(name) for name in contexts}
+    if len(contexts) < 2 or len(sources.pages) < parallel_from or os.cpu_count() == 1:
+        return {name: write_tree(sources, context, roots[name])
+                for name, context in contexts.items()}
+    _forked_sources = sources
+    try:
+        with ProcessPoolExecutor(len(contexts) - 1, mp_context=get_context("fork")) as pool:
+            names = list(contexts)
+            others = {name: pool.submit(_write_forked, contexts[name], roots[name])
+                      for name in names[1:]}
+            trees = {names[0]: write_tree(sources, contexts[names[0]], roots[names[0]])}
+            trees.update({name: future.result() for name, future in others.items()})
+    finally:
+        _forked_sources = None
+    return {name: trees[name] for name in contexts}
+
+
+def _write_forked(context: StagedContext, root: Path) -> StagedTree:
+    """write_tree in a forked process, on the sources it inherited."""
+    assert _forked_sources is not None
+    return write_tree(_forked_sources, context, root)
 
 
 def pick_context(sources: Sources, audience: str, cohort_id: str | None, now: dt.datetime,

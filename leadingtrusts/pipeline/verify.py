@@ -16,6 +16,7 @@ import posixpath
 import re
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -53,6 +54,7 @@ def broken_links(site_dir: Path) -> list[BrokenLink]:
             ids[name] = {html.unescape(i) for i in _ID.findall(texts[name])}
         return ids[name]
 
+    built_file = lru_cache(maxsize=None)(partial(_built_file, site_dir))  # many links, few targets
     broken = []
     for name, text in texts.items():
         for _tag, _attribute, raw in _REF.findall(text):
@@ -65,7 +67,7 @@ def broken_links(site_dir: Path) -> list[BrokenLink]:
                 resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), path))
                 if resolved.startswith("../") or resolved == "..":
                     continue  # another version of a published site (the banner's link)
-                file = _built_file(site_dir, resolved, path.endswith("/"))
+                file = built_file(resolved, path.endswith("/"))
                 if file is None:
                     broken.append(BrokenLink(name, target, "no such page or file"))
                     continue

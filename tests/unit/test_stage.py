@@ -112,3 +112,39 @@ def test_a_link_to_a_members_page_from_public_text_is_an_error_at_its_line(proje
     assert f"docs/principles.md:{line}:" in message
     assert "member-only pages are not part of the public build" in message
     stage(project, "members")  # the members' tree has the page
+
+
+def _contexts(project):
+    sources = read_sources(Project(project.root))
+    now = build_time("2026-11-24T12:00:00")
+    return sources, {a: pick_context(sources, a, None, now, Settings()) for a in ("public", "members")}
+
+
+def test_trees_written_side_by_side_are_the_trees_written_one_by_one(project):
+    from leadingtrusts.pipeline.stage import stage as stage_all
+
+    sources, contexts = _contexts(project)
+    serial = stage_all(Project(project.root), contexts, sources, parallel_from=10_000)
+    texts = {name: {p: (tree.docs / p).read_bytes() for p in staged_files(tree)}
+             for name, tree in serial.items()}
+    for tree in serial.values():
+        import shutil
+        shutil.rmtree(tree.root)
+    parallel = stage_all(Project(project.root), contexts, sources, parallel_from=0)
+    assert {name: {p: (tree.docs / p).read_bytes() for p in staged_files(tree)}
+            for name, tree in parallel.items()} == texts
+    assert parallel["members"].pages == serial["members"].pages
+
+
+def test_a_mistake_found_in_a_tree_written_by_another_process_is_reported_whole(project):
+    from leadingtrusts.pipeline.stage import stage as stage_all
+
+    project.replace("docs/members/index.md", "# Members' resources",
+                    "# Members' resources\n\n{{ no_such_macro() }}")
+    line = project.line_of("docs/members/index.md", "no_such_macro")
+    sources, contexts = _contexts(project)
+    with pytest.raises(ContentError) as caught:
+        stage_all(Project(project.root), contexts, sources, parallel_from=0)
+    [problem] = caught.value.problems
+    assert problem.file.endswith("docs/members/index.md") and problem.line == line
+    assert "no_such_macro" in problem.message
