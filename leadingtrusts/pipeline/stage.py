@@ -23,11 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,8 @@ AUTHORS_FILE = "thinkpieces/.authors.yml"
 ASSETS_DIR = "assets/"
 FEED_FILE = "feed_rss_created.xml"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_post_slug = slugify(case="lower")
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it  # the blog's own default, so addresses stay as they were
+_post_slug = slugify(case="lower")  # the blog's own default, so addresses stay as they were
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,8 @@ def read_sources(project: Project) -> Sources:
     assets: list[str] = []
     for path in sorted(p for p in project.docs.rglob("*") if p.is_file()):
         docs_path = path.relative_to(project.docs).as_posix()
-        if docs_path == AUTHORS_FILE:
-            continue
+        if docs_path == AUTHORS_FILE or any(part.startswith(".") for part in docs_path.split("/")):
+            continue  # the authors file is read above; hidden files are no part of the site
         if path.suffix != ".md":
             assets.append(docs_path)
             continue
