@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leadingtrusts.pipeline.sources import SITE_SOURCES
+from leadingtrusts.pipeline.sources import Project as SiteProject
 
 ROOT = Path(__file__).resolve().parent.parent
 # A fixed "now" so wording that depends on the deadline is predictable.
@@ -69,13 +68,7 @@ class Project:
 
 
 def copy_project(target: Path) -> Project:
-    target.mkdir(parents=True)
-    for name in SITE_SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
+    SiteProject(ROOT).copy_sources(target)
     return Project(target)
 
 

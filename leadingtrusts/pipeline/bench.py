@@ -39,7 +39,7 @@ from pathlib import Path
 
 import yaml
 
-from .sources import SITE_SOURCES
+from .sources import Project
 
 POSTS = Path("docs/thinkpieces/posts")
 AUTHORS = Path("docs/thinkpieces/.authors.yml")
@@ -153,13 +153,7 @@ def write_pieces(posts: Path, count: int) -> None:
 
 def project_copy(root: Path, target: Path, pieces: int) -> Path:
     """A copy of the project's sources at `target` with `pieces` generated thinkpieces."""
-    target.mkdir(parents=True)
-    for name in SITE_SOURCES:
-        source = root / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
+    Project(root).copy_sources(target)
     write_pieces(target / POSTS, pieces)
     return target
 

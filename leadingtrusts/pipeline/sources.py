@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,17 @@ class Project:
     def stage_dir(self, name: str) -> Path:
         """Where the docs tree of one audience (or one published version) is staged."""
         return self.root / "build" / "stage" / name
+
+    def copy_sources(self, target: Path) -> Project:
+        """A copy of the site's sources (SITE_SOURCES) at `target`, for tests and benchmarks."""
+        target.mkdir(parents=True)
+        for name in SITE_SOURCES:
+            source = self.root / name
+            if source.is_dir():
+                shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, target / name)
+        return Project(target)
 
     def newest_source_time(self) -> float:
         """The newest modification time among the site's sources and build code."""
