@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pymdownx.slugs import slugify
 
 from ..errors import ContentError, Problem, display_path
@@ -41,8 +40,8 @@ from ..pages.frontmatter import (MarkdownSource, as_html_text, check_authors, kn
 from ..pages.links import internal_links
 from ..pages.previews import MORE, reading_minutes, split_preview
 from ..pages.templating import MacroEnvironment, PageInfo, load_macros
-from ..site import schema
 from ..site.loading import SiteData, load_site
+from ..documents import make_documents
 from .context import StagedContext, theme_context
 from .sources import Project
 
@@ -51,8 +50,6 @@ BLOG_URL = "thinkpieces/"
 MEMBERS_DIR = "members"
 AUTHORS_FILE = "thinkpieces/.authors.yml"
 ASSETS_DIR = "assets/"
-FEED_FILE = "feed_rss_created.xml"
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _post_slug = slugify(case="lower")  # the blog's own default, so addresses stay as they were
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it
 
@@ -246,6 +243,10 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
     tree = StagedTree(root, context)
     macros = load_macros(sources.project.root, context)
     written: set[Path] = set()
+    documents = make_documents(sources, context)
+    macros.variables["documents"] = documents  # e.g. {{ documents.overview.size_kb }}
+    for document in documents.values():
+        written.add(_write_bytes(tree.docs / document.path, document.data))
     problems: list[Problem] = []
     public_text: list[tuple[str, str]] = []  # (docs path, rendered Markdown) the audience reads
     for page in sources.pages:
@@ -267,7 +268,6 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
     for asset in assets:
         written.add(_copy(sources.project.docs / asset, tree.docs / asset))
     written.add(_write(tree.docs / AUTHORS_FILE, _authors_file(sources)))
-    written.add(_write(tree.docs / FEED_FILE, _feed(sources, context)))
     written |= _copy_theme(sources.project.overrides, root / "overrides")
     written.add(_write(tree.config_file, _config_text(sources, context)))
     _remove_stale(root, written)
@@ -367,39 +367,6 @@ def _authors_file(sources: Sources) -> str:
     return yaml.safe_dump({"authors": authors}, allow_unicode=True, sort_keys=False)
 
 
-def _feed(sources: Sources, context: StagedContext) -> str:
-    """RSS 2.0 of the thinkpieces, newest first: titles, summaries, absolute links."""
-    environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=StrictUndefined, keep_trailing_newline=True)
-    site_url = context.settings.site_url
-    posts = sorted((p for p in sources.pages if p.is_post),
-                   key=lambda p: (p.source.meta.date, p.url), reverse=True)
-    items = [{
-        "title": p.source.meta.title,
-        "link": site_url + p.url,
-        # A feed reader renders <description> as HTML: the summary goes in as
-        # escaped HTML (and the template escapes that again for XML).
-        "summary_html": as_html_text(p.source.meta.summary),
-        "date": _rfc822(p.source.meta.date),
-        "authors": [sources.authors.get(a, a) for a in p.source.meta.authors],
-        "categories": list(p.source.meta.categories),
-        "members_only": p.source.members_only,
-    } for p in posts]
-    return environment.get_template("feed.xml").render(
-        title=f"{sources.site.programme.name}: Thriving Trusts thinkpieces",
-        link=site_url + BLOG_URL, self_link=site_url + FEED_FILE,
-        description=sources.engine_config.get("site_description", ""),
-        updated=items[0]["date"] if items else None, items=items)
-
-
-def _rfc822(day: dt.date) -> str:
-    from email.utils import format_datetime
-
-    from ..site.schema import LONDON
-
-    return format_datetime(dt.datetime(day.year, day.month, day.day, tzinfo=LONDON))
-
-
 def _config_text(sources: Sources, context: StagedContext) -> str:
     """The engine configuration of this tree: the shared one, plus what this build is."""
     config = dict(sources.engine_config)
@@ -423,7 +390,11 @@ def _config_text(sources: Sources, context: StagedContext) -> str:
 
 def _write(path: Path, text: str) -> Path:
     """Write `text` unless the file already holds it (keeps a live preview calm)."""
-    data = text.encode("utf-8")
+    return _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` unless the file already holds it."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return path
