@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ContentError
+
+if TYPE_CHECKING:
+    from .errors import Problem
+    from .pipeline.sources import Project
 
 PROJECT = Path.cwd()
 
@@ -14,11 +19,13 @@ PROJECT = Path.cwd()
 def _check(args: argparse.Namespace) -> int:
     """Validate content/ and every page's front matter without building;
     --format github prints annotations."""
+    from .pipeline.context import Settings
     from .pipeline.stage import read_sources
     from .pipeline.sources import Project
 
     try:
         sources = read_sources(Project(PROJECT))
+        Settings.load(PROJECT)  # content/deployment.yml, and the LT_* variables over it
     except ContentError as error:
         for problem in error.problems:
             print(problem.github_annotation() if args.format == "github" else str(problem),
@@ -27,7 +34,28 @@ def _check(args: argparse.Namespace) -> int:
     site = sources.site
     print(f"content/ and docs/ are valid: {len(site.cohorts)} cohorts, "
           f"{len(site.principles)} principles, {len(sources.pages)} pages")
+    for warning in _unsourced_figures(sources.project):
+        print(f"::warning file={warning.file},line={warning.line}::{warning.field}: "
+              f"{warning.message}" if args.format == "github" else str(warning))
     return 0
+
+
+def _unsourced_figures(project: Project) -> list[Problem]:
+    """A warning (not an error: the figure is shown, without a source line) for each
+    figure in programme.yml whose source is still empty, at the line of its key."""
+    from .errors import Problem
+    from .site.loading import load_file
+    from .site.schema import collection
+
+    loaded = load_file(project.content / "programme.yml", collection("programme").model)
+    warnings = []
+    for key, figure in loaded.model.figures.items():
+        if figure.source is None:
+            where = (loaded.source.keys.get(("figures", key, "source"))
+                     or loaded.source.keys.get(("figures", key)))
+            warnings.append(Problem(loaded.source.file, where.line if where else None, None,
+                                    f"figures.{key}", "no source yet (shown without a source line)"))
+    return warnings
 
 
 def _schemas(args: argparse.Namespace) -> int:
@@ -87,9 +115,32 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from .pipeline.publish import publish
+    from .pipeline.publish import check_settings, publish
 
+    if args.check_settings:
+        return check_settings(PROJECT)
     return publish(PROJECT, cohort=args.cohort, branch=args.branch)
+
+
+def _member_files(args: argparse.Namespace) -> int:
+    """List the source files only members may read; --fail-if-any exits 1 if there are any
+    (the publish workflow's guard on a public repository)."""
+    from .pipeline.publish import member_only_files
+    from .pipeline.stage import read_sources
+    from .pipeline.sources import Project
+
+    try:
+        files = member_only_files(read_sources(Project(PROJECT)))
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    for name in files:
+        print(name)
+    if files and args.fail_if_any:
+        print(f"error: {len(files)} member-only source file(s), listed above", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -131,7 +182,15 @@ def parser() -> argparse.ArgumentParser:
     publish = commands.add_parser("publish", help="deploy every cohort (or one) with mike")
     publish.add_argument("--cohort", default=None, help="publish only this cohort id")
     publish.add_argument("--branch", default="gh-pages")
+    publish.add_argument("--check-settings", action="store_true",
+                         help="only check that the deployment settings name a live site")
     publish.set_defaults(run=_publish)
+
+    member_files = commands.add_parser("member-files",
+                                       help="list the source files only members may read")
+    member_files.add_argument("--fail-if-any", action="store_true",
+                              help="exit 1 if there are any (for a public repository)")
+    member_files.set_defaults(run=_member_files)
 
     bench = commands.add_parser("bench", help="time the build against a bare Material blog site")
     bench.add_argument("--pieces", type=int, nargs="+", default=[0, 100, 1000],

@@ -141,8 +141,8 @@ CASES = [
     # Text that is not UTF-8.
     Case("non-UTF-8 byte in a Markdown page", LatinByte(PRICE_PAGE, "costs **"),
          At(PRICE_PAGE, "costs **", 31), ("not UTF-8", "0xe9", "save the file as UTF-8"), "build"),
-    Case("non-UTF-8 byte in a YAML file", LatinByte("content/programme.yml", "programme@"),
-         At("content/programme.yml", "contact_email:", 16), ("not UTF-8", "0xe9", "'é'")),
+    Case("non-UTF-8 byte in a YAML file", LatinByte("content/programme.yml", "Trusts\n"),
+         At("content/programme.yml", "name: Leading", 14), ("not UTF-8", "0xe9", "'é'")),
     # Values the schema refuses.
     Case("wrong type", Replace(f"{COHORT}/pricing.yml", "amount: 5000", "amount: five thousand"),
          At(f"{COHORT}/pricing.yml", "five thousand", 11),
@@ -172,8 +172,9 @@ CASES = [
          At(f"{COHORT}/cohort.yml", "deadline:", 13),
          ("application.deadline:", "expected a date and a time", "2027-06-25T17:00:00",
           "found '2027-06-25' with no time")),
-    Case("contact email without @", Replace("content/programme.yml", "programme@", "programme.at."),
-         At("content/programme.yml", "contact_email:", 16),
+    Case("contact email without @", Replace("content/deployment.yml", "contact_email:",
+                                            "contact_email: programme.at.leadingtrusts.org.uk"),
+         At("content/deployment.yml", "contact_email:", 16),
          ("contact_email: expected an email address", "found 'programme.at.")),
     # Checks across files.
     Case("two cohorts with one number", Replace(f"{EARLIER_COHORT}/cohort.yml", "number: 2", "number: 3"),

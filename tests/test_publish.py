@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 from urllib.parse import urljoin
 
+import material
 import pytest
+from pypdf import PdfReader
 
 import leadingtrusts.pipeline.publish as publish_module
 from leadingtrusts.pipeline.leakcheck import LeakIndex, words_of
@@ -33,7 +35,10 @@ from leadingtrusts.site.loading import load_site
 ROOT = Path(__file__).resolve().parents[1]
 # Deadline wording depends on the build time; a fixed one keeps reruns identical.
 NOW = "2027-01-15T12:00:00"
-SITE_URL = "https://leadingtrusts.example/"
+# A live site's settings (publish refuses placeholder and loopback addresses).
+SITE_URL = "https://leadingtrusts.org.uk/"
+MEMBERS_URL = "https://members.leadingtrusts.org.uk/"
+CONTACT_EMAIL = "programme@leadingtrusts.org.uk"
 BANNER = 'data-lt-banner="earlier-cohort"'
 
 
@@ -57,8 +62,10 @@ def show(repo: Path, path: str, ref: str = "gh-pages") -> str:
 def build_env() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LT_NOW", NOW)
-        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT", "LT_SITE_URL",
-                     "LT_AUDIENCE"):
+        patch.setenv("LT_SITE_URL", SITE_URL)
+        patch.setenv("LT_MEMBERS_URL", MEMBERS_URL)
+        patch.setenv("LT_CONTACT_EMAIL", CONTACT_EMAIL)
+        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT", "LT_AUDIENCE"):
             patch.delenv(name, raising=False)
         yield
 
@@ -224,7 +231,7 @@ def test_commits_that_add_up_to_no_change_are_dropped(site: Published,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     repo = site.project
 
-    def deploy_nothing_new(project, repo_, outcome, sources, selected) -> None:
+    def deploy_nothing_new(project, repo_, outcome, sources, selected, settings) -> None:
         tree = git(repo, "rev-parse", "gh-pages^{tree}")
         for message in ("first", "second"):
             commit = git(repo, "commit-tree", tree, "-p", "gh-pages", "-m", message)
@@ -236,6 +243,67 @@ def test_commits_that_add_up_to_no_change_are_dropped(site: Published,
         assert publish(repo) == 0
     assert branch_ref(repo) == site.ref
     assert "no new commit" in out.getvalue()
+
+
+# --- a live site: no local address anywhere ----------------------------------
+
+# What a local build writes and a live site must never show: the local stand-ins,
+# the loopback interface and names reserved for examples.
+LOCAL_ADDRESS = re.compile(r"127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0|leadingtrusts\.example"
+                           r"|[\w.-]+\.(?:example|invalid|test)\b|\bexample\.(?:com|org|net)\b")
+THEME = Path(material.__file__).parent / "templates"
+
+
+def theme_files() -> set[bytes]:
+    """The bytes of every file Material ships: its source map quotes `localhost` and
+    `127.0.0.1` in a code comment, which is the theme's, not an address of ours."""
+    return {path.read_bytes() for path in THEME.rglob("*") if path.is_file()}
+
+
+def readable_text(path: str, data: bytes) -> str:
+    """What a visitor's software reads in a file: PDFs' text and links, gzip's content."""
+    if path.endswith(".pdf"):
+        reader = PdfReader(BytesIO(data))
+        links = [str(annotation.get_object().get("/A", {}).get("/URI", ""))
+                 for page in reader.pages for annotation in page.get("/Annots", [])]
+        return "\n".join([page.extract_text() for page in reader.pages] + links)
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def test_no_file_of_the_branch_mentions_a_local_or_placeholder_address(
+        published: Published) -> None:
+    repo, theme = published.project, theme_files()
+    files = publish_module.branch_files(repo, "gh-pages")
+    blobs = publish_module._read_blobs(repo, sorted(set(files.values())))
+    checked, mentions = 0, []
+    for path, sha in sorted(files.items()):
+        if blobs[sha] in theme or path.endswith(".png"):
+            continue
+        checked += 1
+        mentions += [f"{path}: {m}" for m in LOCAL_ADDRESS.findall(readable_text(path, blobs[sha]))]
+    assert checked > 50 and mentions == []
+    assert any(p.endswith(".pdf") for p in files)  # the overview's links were read too
+
+
+def test_the_preview_of_a_member_only_piece_signs_in_on_the_members_site(
+        published: Published) -> None:
+    paths = git(published.project, "ls-tree", "-r", "--name-only", "gh-pages",
+                "latest/thinkpieces/").splitlines()
+    (page,) = [p for p in paths if "/growth-that-lasts" in p and p.endswith("/index.html")]
+    html = show(published.project, page)
+    slug = page.split("/")[2]
+    assert f'href="{MEMBERS_URL}thinkpieces/{slug}/"' in html
+    assert f"mailto:{CONTACT_EMAIL}" in show(published.project, "latest/programme/apply/index.html")
+
+
+def test_a_missing_page_anywhere_is_sent_to_the_latest_404_page(published: Published) -> None:
+    page = show(published.project, "404.html")
+    assert 'window.location.replace("/latest/404.html")' in page
+    assert '<a href="/latest/">' in page  # for a visitor without JavaScript
+    assert "404 - Not found" in show(published.project, "latest/404.html")  # Material's page
+    assert "latest/404.html" in published.output
 
 
 # --- one cohort, and failures ------------------------------------------------

@@ -36,7 +36,8 @@ Maker = Callable[["Sources", "StagedContext"], list[Document]]
 
 def make_documents(sources: Sources, context: StagedContext) -> dict[str, Document]:
     """Every document of one build, by name."""
-    from . import feed
+    from . import calendar, feed, overview, share_images
 
-    makers: tuple[Maker, ...] = (feed.documents,)
+    makers: tuple[Maker, ...] = (feed.documents, overview.documents, share_images.documents,
+                                 calendar.documents)
     return {document.name: document for maker in makers for document in maker(sources, context)}

@@ -91,10 +91,13 @@ def staged_front_matter(source: MarkdownSource, **extra: Any) -> dict[str, Any]:
 
 
 def _escaped(value: Any) -> Any:
+    """`value` with every string in it escaped once (lists and mappings included)."""
     if isinstance(value, str):
         return as_html_text(value)
     if isinstance(value, list):
         return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {key: _escaped(v) for key, v in value.items()}
     if isinstance(value, (dt.date, int, float, bool)):
         return value
     return str(value)

@@ -38,9 +38,13 @@ class Link:
 
 
 @lru_cache(maxsize=4096)
-def internal_links(markdown: str, page_uri: str) -> tuple[Link, ...]:
-    """Relative links and image or file references (Markdown or HTML), outside code.
+def internal_links(markdown: str, page_uri: str, page_url: str | None = None) -> tuple[Link, ...]:
+    """Relative links and image or file references (Markdown or HTML), outside code,
+    resolved to paths under docs/.
 
+    A Markdown link is relative to the page's file (the engine rewrites it); an
+    href or src in raw HTML is left alone by the engine, so a browser reads it
+    from the page's address (`page_url`, a folder with directory URLs).
     Cached: the stage asks again for the same page text (link checks, assets).
     """
     text = _FENCE.sub(_blank, markdown) if ("```" in markdown or "~~~" in markdown) else markdown
@@ -58,7 +62,9 @@ def internal_links(markdown: str, page_uri: str) -> tuple[Link, ...]:
             continue
         path, _, anchor = target.partition("#")
         path = path.partition("?")[0]
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_uri), path)) if path else ""
+        base = page_url if match.re is _HTML_REF and page_url is not None \
+            else posixpath.dirname(page_uri)
+        resolved = posixpath.normpath(posixpath.join(base, path)) if path else ""
         line, column = _position(text, match.start("target"))
         links.append(Link(target, resolved, anchor, line, column))
     return tuple(links)

@@ -18,12 +18,21 @@ The branch only moves when the whole publish succeeds:
   member-only thinkpiece after its `<!-- more -->` marker), and for any
   members/ folder. The members' build itself is never versioned.
 
+Before anything is built, the deployment's settings (content/deployment.yml and
+the LT_* variables) must name a live site: an address at a placeholder domain
+or on the loopback interface stops the publish with one line, so no page of
+the branch can point at https://leadingtrusts.example/ or 127.0.0.1. After
+mike's commits, a root `404.html` (leadingtrusts/templates/root-404.html) is
+committed on top when it is missing or out of date: GitHub Pages serves it
+for any missing address, and it sends the visitor to `latest/404.html`.
+
 Nothing is pushed: CI pushes the branch after a successful publish.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import os
 import subprocess
@@ -31,10 +40,13 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..errors import ContentError
 from ..site.loading import Cohort
-from .context import Settings, build_time
+from .context import DEPLOYMENT_FILE, ENVIRONMENT, Settings, build_time
 from .leakcheck import Leak, LeakIndex, built_file_text, find_leaks
 from .sources import BUILD_CODE, SITE_SOURCES, Project
 from .run import BuildFailed, build_trees
@@ -50,6 +62,12 @@ SHOWN_LEAKS = 20
 # or the code that builds them, so a commit elsewhere (README, tests, CI)
 # republishes nothing.
 PUBLISHED_FROM = (*SITE_SOURCES, *BUILD_CODE)
+# Names no visitor can reach: reserved for documentation and tests (RFC 2606,
+# RFC 6761) or this machine itself.
+PLACEHOLDER_TOP_LEVEL = ("example", "invalid", "test", "localhost")
+PLACEHOLDER_DOMAINS = ("example.com", "example.org", "example.net")
+ROOT_404 = "404.html"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 class PublishError(Exception):
@@ -73,17 +91,17 @@ class Outcome:
 
 # --- git ---------------------------------------------------------------------
 
-def _git(repo: Path, *args: str, input: bytes | None = None,
-         check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    result = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True)
+def _git(repo: Path, *args: str, input: bytes | None = None, check: bool = True,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    result = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True, env=env)
     if check and result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise PublishError(f"git {args[0]} failed: {message[-1] if message else result.returncode}")
     return result
 
 
-def _git_text(repo: Path, *args: str) -> str:
-    return _git(repo, *args).stdout.decode("utf-8").strip()
+def _git_text(repo: Path, *args: str, input: bytes | None = None) -> str:
+    return _git(repo, *args, input=input).stdout.decode("utf-8").strip()
 
 
 def _branch_commit(repo: Path, branch: str) -> str | None:
@@ -166,6 +184,111 @@ def branch_leaks(repo: Path, commit: str, index: LeakIndex) -> list[Leak]:
     return sorted(leaks, key=lambda leak: (leak.file, leak.page, leak.words))
 
 
+# --- what must not go live ---------------------------------------------------
+
+def unreachable(host: str) -> str | None:
+    """'a loopback' or 'a placeholder' when no visitor can reach `host`, else None."""
+    host = host.lower().rstrip(".")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        ip = getattr(ip, "ipv4_mapped", None) or ip  # ::ffff:127.0.0.1 is 127.0.0.1
+        return "a loopback" if ip.is_loopback or ip.is_unspecified else None
+    if host == "localhost":
+        return "a loopback"
+    if host.rsplit(".", 1)[-1] in PLACEHOLDER_TOP_LEVEL or any(
+            host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS):
+        return "a placeholder"
+    return None
+
+
+def not_live(settings: Settings) -> dict[str, str]:
+    """Each setting that would send a visitor nowhere: name -> why, for the refusal."""
+    hosts = {"site_url": urlsplit(settings.site_url).hostname or "",
+             "members_url": urlsplit(settings.members_url).hostname or "",
+             "contact_email": settings.contact_email.rpartition("@")[2]}
+    found = {}
+    for name, host in hosts.items():
+        kind = unreachable(host)
+        if kind:
+            found[name] = (f"{name} '{getattr(settings, name)}' ({settings.origin(name)}) is "
+                           f"{kind} address")
+    return found
+
+
+def _live_settings(project: Path) -> Settings:
+    """The deployment's settings, if they name a live site; else one PublishError line."""
+    try:
+        settings = Settings.load(project)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise PublishError(f"the deployment settings have {len(error.problems)} problem(s)") \
+            from None
+    refused = not_live(settings)
+    if refused:
+        variables = ", ".join(ENVIRONMENT[name] for name in refused)
+        raise PublishError(f"not a live site's settings: {'; '.join(refused.values())}; set "
+                           f"{'it' if len(refused) == 1 else 'them'} in {DEPLOYMENT_FILE} or as "
+                           f"{variables} (DEVELOPMENT.md, \"Going live\")")
+    return settings
+
+
+def check_settings(project: Path) -> int:
+    """`publish --check-settings`: say whether the settings name a live site; publish nothing."""
+    try:
+        settings = _live_settings(Path(project).resolve())
+    except PublishError as error:
+        print(f"publish refused: {error}", file=sys.stderr)
+        return 1
+    print("the deployment settings name a live site: " + ", ".join(
+        f"{name} {getattr(settings, name)} ({settings.origin(name)})" for name in ENVIRONMENT))
+    return 0
+
+
+def member_only_files(sources: Sources) -> list[str]:
+    """The source files only members may read: what a public repository would show anyone."""
+    pages = [f"docs/{p.docs_path}" for p in sources.pages
+             if p.in_members_area or p.source.members_only]
+    assets = [f"docs/{a}" for a in sources.assets if a.startswith(MEMBERS_DIR + "/")]
+    return sorted(pages + assets)
+
+
+# --- the root 404 page -------------------------------------------------------
+
+def root_404_page(settings: Settings, sources: Sources) -> bytes:
+    """The branch's root 404.html: GitHub Pages serves it for a missing address at any
+    depth, so it names latest/ by an absolute path, from the site address's own path."""
+    root = urlsplit(settings.site_url).path or "/"
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              undefined=StrictUndefined, keep_trailing_newline=True)
+    page = environment.get_template("root-404.html").render(
+        programme=sources.site.programme, home=f"{root}{LATEST}/",
+        not_found=f"{root}{LATEST}/{ROOT_404}")
+    return page.encode("utf-8")
+
+
+def _commit_root_file(repo: Path, branch: str, name: str, data: bytes,
+                      env: dict[str, str]) -> bool:
+    """Commit `data` as `name` at the top of `branch` unless it is there already (mike
+    has no way to add a file of our own); whether a commit was made."""
+    head = _branch_commit(repo, branch)
+    assert head is not None, "mike has deployed, so the branch exists"
+    blob = _git_text(repo, "hash-object", "-w", "--stdin", input=data)
+    entries = [e for e in _git(repo, "ls-tree", "-z", head).stdout.decode("utf-8").split("\0") if e]
+    if f"100644 blob {blob}\t{name}" in entries:
+        return False
+    entries = [e for e in entries if e.split("\t", 1)[1] != name] + [f"100644 blob {blob}\t{name}"]
+    tree = _git_text(repo, "mktree", "-z", input="".join(f"{e}\0" for e in entries).encode())
+    commit = _git(repo, "commit-tree", tree, "-p", head, "-m",
+                  f"Root {name}: send visitors to {LATEST}/{name}", env=env).stdout.decode().strip()
+    _git(repo, "update-ref", "-m", f"leadingtrusts publish: {name}", f"refs/heads/{branch}",
+         commit, head)
+    return True
+
+
 # --- publishing --------------------------------------------------------------
 
 def _select(sources: Sources, wanted: str | None) -> list[Cohort]:
@@ -196,12 +319,14 @@ def _build_env(project: Path, repo: Path) -> dict[str, str]:
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **extra}
-    # mike writes commits with `git fast-import` and needs a committer.
-    for key, setting, fallback in (("GIT_COMMITTER_NAME", "user.name", "LeadingTrusts publish"),
-                                   ("GIT_COMMITTER_EMAIL", "user.email",
-                                    "publish@leadingtrusts.invalid")):
-        if not env.get(key) and _git(repo, "config", setting, check=False).returncode != 0:
-            env[key] = fallback
+    # mike writes commits with `git fast-import` and needs a committer; the root
+    # 404 page's commit (`git commit-tree`) needs an author too.
+    for role in ("AUTHOR", "COMMITTER"):
+        for key, setting, fallback in ((f"GIT_{role}_NAME", "user.name", "LeadingTrusts publish"),
+                                       (f"GIT_{role}_EMAIL", "user.email",
+                                        "publish@leadingtrusts.invalid")):
+            if not env.get(key) and _git(repo, "config", setting, check=False).returncode != 0:
+                env[key] = fallback
     return env
 
 
@@ -220,10 +345,10 @@ def _versions(repo: Path, branch: str) -> list[dict]:
 
 
 def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
-            selected: list[Cohort]) -> None:
+            selected: list[Cohort], settings: Settings) -> None:
     branch = outcome.branch
     env = _build_env(project, repo)
-    settings, now = Settings.from_env(), build_time()
+    now = build_time()
     latest = sources.site.latest
     git_options = ["--branch", branch, "--ignore-remote-status"]
     for cohort in selected:
@@ -246,6 +371,7 @@ def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
         code = _mike(project, env, "set-default", *config, *git_options, LATEST)
         if code != 0:
             raise PublishError(f"mike set-default {LATEST} exited with {code}")
+        _commit_root_file(repo, branch, ROOT_404, root_404_page(settings, sources), env)
 
 
 def _verified_tree(project: Path, sources: Sources, cohort: Cohort, now: dt.datetime,
@@ -282,7 +408,8 @@ def _summary(outcome: Outcome, repo: Path) -> str:
         shown = ", ".join(
             v["version"] + (f" [{', '.join(v['aliases'])}]" if v.get("aliases") else "")
             for v in versions)
-        lines.append(f"  versions in the branch: {shown}; the site root redirects to {LATEST}/")
+        lines.append(f"  versions in the branch: {shown}; the site root redirects to {LATEST}/, "
+                     f"a missing page to {LATEST}/{ROOT_404}")
     if outcome.after == outcome.before:
         lines.append(f"  no new commit: '{outcome.branch}' is unchanged"
                      + (f" at {outcome.after[:12]}" if outcome.after else ""))
@@ -300,6 +427,7 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
     outcome: Outcome | None = None
     repo = project
     try:
+        settings = _live_settings(project)
         try:
             sources = read_sources(Project(project))
         except ContentError as error:
@@ -318,7 +446,7 @@ def publish(project: Path, cohort: str | None = None, branch: str = "gh-pages") 
         index = LeakIndex.from_texts(sources.member_texts())
 
         outcome = Outcome(branch, _branch_commit(repo, branch))
-        _deploy(project, repo, outcome, sources, selected)
+        _deploy(project, repo, outcome, sources, selected, settings)
 
         after = _branch_commit(repo, branch)
         if outcome.before and after and after != outcome.before \

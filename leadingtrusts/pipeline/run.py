@@ -48,7 +48,7 @@ def stage_audiences(project: Project, audiences: tuple[str, ...], *, cohort: str
     """Step 1 for `audiences`: their staged trees, and the member-only texts to check against."""
     sources = read_sources(project)
     moment = build_time(now)
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load(project.root)
     contexts = {a: pick_context(sources, a, cohort, moment, settings) for a in audiences}
     return stage(project, contexts, sources), sources.member_texts()
 

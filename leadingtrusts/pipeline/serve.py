@@ -106,7 +106,7 @@ class PreviewStage:
         """Stage the public tree; on a mistake print it and leave the last good tree."""
         try:
             sources = read_sources(self.project)
-            context = pick_context(sources, "public", None, build_time(), Settings.from_env())
+            context = pick_context(sources, "public", None, build_time(), Settings.load(self.project.root))
             write_tree(sources, context, self.root)
         except ContentError as error:
             self._report([str(problem) for problem in error.problems])
@@ -223,7 +223,7 @@ class LivePreview:
 
     def _start_server(self) -> None:
         self.server = start_dev_server(self.project, self.stage.root, self.host, self.port)
-        url = preview_url(self.host, self.port, Settings.from_env())
+        url = preview_url(self.host, self.port, Settings.load(self.project.root))
         _say(f"Live preview of the public site: {url} "
              f"(edits to {', '.join(SITE_SOURCES)} show as you save; Ctrl-C stops)")
 

@@ -39,9 +39,11 @@ from ..pages.frontmatter import (MarkdownSource, as_html_text, check_authors, kn
                                  read_markdown, staged_front_matter)
 from ..pages.links import internal_links
 from ..pages.previews import MORE, reading_minutes, split_preview
+from ..pages.structured_data import StructuredData, script_json
 from ..pages.templating import MacroEnvironment, PageInfo, load_macros
 from ..site.loading import SiteData, load_site
 from ..documents import make_documents
+from ..documents.share_images import card_path, page_title
 from .context import StagedContext, theme_context
 from .sources import Project
 
@@ -245,6 +247,7 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
     written: set[Path] = set()
     documents = make_documents(sources, context)
     macros.variables["documents"] = documents  # e.g. {{ documents.overview.size_kb }}
+    structured_data = StructuredData(context, sources.authors)
     for document in documents.values():
         written.add(_write_bytes(tree.docs / document.path, document.data))
     problems: list[Problem] = []
@@ -255,14 +258,15 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
         tree.pages[page.docs_path] = page.url  # even if it fails below: links to it are fine
         tree.sources[page.url] = page.source.name
         try:
-            text, readable = _staged_page(page, context, macros)
+            text, readable = _staged_page(page, context, macros, structured_data)
         except ContentError as error:
             problems += error.problems
             continue
         written.add(_write(tree.docs / page.docs_path, text))
         public_text.append((page.docs_path, readable))
     assets = _assets_for(sources, context, public_text)
-    problems += _check_page_links(sources, tree, public_text, set(assets))
+    files = set(assets) | {document.path for document in documents.values()}
+    problems += _check_page_links(sources, tree, public_text, files)
     if problems:
         raise ContentError(problems)
     for asset in assets:
@@ -274,7 +278,8 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
     return tree
 
 
-def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment) -> tuple[str, str]:
+def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment,
+                 structured_data: StructuredData) -> tuple[str, str]:
     """(the staged file's text, the Markdown its audience reads) of one page."""
     source, info = page.source, page.info
     if context.public and source.members_only:
@@ -288,20 +293,43 @@ def _staged_page(page: Page, context: StagedContext, macros: MacroEnvironment) -
         body = f"{body}{MORE}\n\n{call}\n"
     else:
         body = macros.render(source.body, info, source.name, source.body_line)
-    return f"---\n{page.front_matter}---\n{body}", body
+    return f"---\n{_front_matter_with_head(page, context, structured_data)}---\n{body}", body
+
+
+def _front_matter_with_head(page: Page, context: StagedContext,
+                            structured_data: StructuredData) -> str:
+    """The page's staged front matter, plus what the theme puts in its <head> for this
+    build (overrides/main.html): its share image and the title on it, its kind, its JSON-LD.
+
+    Added here, after `staged_front_matter` escaped every text as HTML, because
+    the JSON-LD must not be: the theme prints it inside <script>, where an
+    entity such as `&amp;` is not decoded. `script_json` makes it safe there
+    instead (`<`, `>`, `&` as \\u escapes). It depends on the build (the cohort,
+    the version's canonical address), so it is not cached with the rest.
+    """
+    title = page_title(page, context.site.programme.name)  # its heading, not its nav label
+    head: dict[str, Any] = {"share_image": card_path(page.url), "share_title": as_html_text(title),
+                            "og_type": "article" if page.is_post else "website"}
+    data = structured_data.of(page)
+    if data is not None:
+        head["structured_data"] = script_json(data)
+    shared = "" if page.front_matter.strip() == "{}" else page.front_matter  # no keys of its own
+    return shared + yaml.dump(head, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                              width=1_000_000)
 
 
 def _check_page_links(sources: Sources, tree: StagedTree, texts: list[tuple[str, str]],
-                      assets: set[str]) -> list[Problem]:
-    """Links to pages or files this audience does not have, named where the editor wrote them."""
+                      files: set[str]) -> list[Problem]:
+    """Links to pages or files (docs/ files and generated documents) this audience does not
+    have, named where the editor wrote them."""
     problems = []
     by_path = {page.docs_path: page for page in sources.pages}
     for docs_path, text in texts:
         page = by_path[docs_path]
-        for link in internal_links(text, docs_path):
+        for link in internal_links(text, docs_path, page.url):
             is_page = link.path.endswith(".md")
             is_file = not is_page and "." in link.path.rsplit("/", 1)[-1]
-            if (is_page and link.path in tree.pages) or (is_file and link.path in assets) \
+            if (is_page and link.path in tree.pages) or (is_file and link.path in files) \
                     or not (is_page or is_file):
                 continue
             line, column = _locate(page.source, link.target)
@@ -331,23 +359,25 @@ def _assets_for(sources: Sources, context: StagedContext,
     """
     if not context.public:
         return sources.assets
-    used_publicly = _referenced(texts) | _configured(sources)
+    urls = {page.docs_path: page.url for page in sources.pages}
+    used_publicly = _referenced(texts, urls) | _configured(sources)
     member_texts = [(p.docs_path, p.source.body) for p in sources.pages
                     if p.in_members_area or p.source.members_only]
     return [asset for asset in sources.assets
             if asset in used_publicly
-            or (asset.startswith(ASSETS_DIR) and not _mentioned(asset, member_texts))]
+            or (asset.startswith(ASSETS_DIR) and not _mentioned(asset, member_texts, urls))]
 
 
-def _mentioned(asset: str, texts: list[tuple[str, str]]) -> bool:
+def _mentioned(asset: str, texts: list[tuple[str, str]], urls: dict[str, str]) -> bool:
     """Whether any of `texts` refers to `asset` (only texts naming its file are parsed)."""
     name = asset.rsplit("/", 1)[-1]
-    return asset in _referenced((path, text) for path, text in texts if name in text)
+    return asset in _referenced(((path, text) for path, text in texts if name in text), urls)
 
 
-def _referenced(texts: Iterable[tuple[str, str]]) -> set[str]:
-    return {link.path for docs_path, text in texts for link in internal_links(text, docs_path)
-            if link.path}
+def _referenced(texts: Iterable[tuple[str, str]], urls: dict[str, str]) -> set[str]:
+    """Every docs path that `texts` (docs path, Markdown) refer to; `urls` are their addresses."""
+    return {link.path for docs_path, text in texts
+            for link in internal_links(text, docs_path, urls.get(docs_path)) if link.path}
 
 
 def _configured(sources: Sources) -> set[str]:

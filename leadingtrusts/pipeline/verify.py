@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -25,7 +26,6 @@ from ..pages.links import locate_in_source
 from .leakcheck import Leak, LeakIndex, scan_site
 from .stage import StagedTree
 
-SITE_MODE = 0o755  # served by a web server that may run as another user
 _REF = re.compile(r"""<(a|img|link|script|source)\b[^>]*?\s(href|src)=["']([^"']*)["']""", re.I)
 _ID = re.compile(r"""\sid=["']([^"']+)["']""", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -121,11 +121,27 @@ def _find(text: str, target: str) -> tuple[int | None, int | None]:
 
 # --- putting the sites in place --------------------------------------------------
 
+def ordinary_mode(folder: Path) -> int:
+    """The mode a directory made in `folder` gets (0o777 less the umask), found by making one:
+    os.umask can only be read by changing it, which other threads would feel."""
+    probe = folder / f".mode-probe-{os.getpid()}-{threading.get_ident()}"
+    os.mkdir(probe)
+    try:
+        return probe.stat().st_mode & 0o777
+    finally:
+        os.rmdir(probe)
+
+
 def swap_into_place(staged: dict[Path, Path]) -> None:
-    """Replace each target with its staged build, by renames (never a half-written tree)."""
+    """Replace each target with its staged build, by renames (never a half-written tree).
+
+    A staged build is a temporary folder, made readable by its owner only; it
+    gets the mode of any other new folder there, as the files the engine wrote
+    inside it have, so a web server running as another user can serve it
+    wherever the umask allows (with the usual 022: 0755, files 0644)."""
     retired = []
     for build, target in staged.items():
-        os.chmod(build, SITE_MODE)
+        os.chmod(build, ordinary_mode(target.parent))
         old = target.with_name(f".{target.name}-retired-{os.getpid()}")
         if target.exists():
             os.rename(target, old)

@@ -69,8 +69,6 @@ class ProgrammeFile(Contract):
     length_months: PositiveInt
     figures: dict[Slug, Figure] = Field(min_length=1)
     objectives: list[Objective] = Field(min_length=1)
-    contact_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                                        description="An email address, e.g. `programme@example.org`.")]
 
 
 # --- principles.yml: the Thriving Trust principles (not per cohort) ---
@@ -113,6 +111,8 @@ class ApplicationWindow(Contract):
     deadline: Annotated[dt.datetime, AfterValidator(_in_london)] = Field(
         description="Date and time in Europe/London, e.g. `2027-06-25T17:00:00`.")
     form_url: HttpUrl | None = Field(None, description="Leave empty until the form is published.")
+    deadline_note: str | None = Field(
+        None, description="Shown beside the deadline: say here when it is a sample or unconfirmed.")
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -219,6 +219,10 @@ class Session(Contract):
     trust: str | None = Field(None, description="The host's trust, when known.")
     place: str | None = Field(None, description="Town or venue; leave empty for an online session.")
     online: StrictBool = False
+    id: Slug | None = Field(
+        None, description="Optional, unique in the cohort, never changed once published: keeps this "
+        "session one event in calendars that imported the schedule, even if it is inserted, "
+        "removed or reordered around (e.g. `finances-webinar`).")
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -272,6 +276,28 @@ class PageAccess(StrEnum):
     members = "members"
 
 
+class Reference(Contract):
+    """One work a thinkpiece recommends: a citation, never a guessed web address."""
+
+    # `_says_who`, said again for editors' tools (content/schemas/).
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"author": {"type": "string"}}, "required": ["author"]},
+        {"properties": {"publisher": {"type": "string"}}, "required": ["publisher"]}]})
+
+    title: Text
+    author: Text | None = Field(None, description="As the work gives it, e.g. `Pain`.")
+    year: StrictInt | None = Field(None, ge=1900, le=2100,
+                                   description="Leave out when the work gives no year.")
+    publisher: Text | None = Field(None, description="e.g. `John Catt Educational`.")
+
+    @model_validator(mode="after")
+    def _says_who(self) -> Reference:
+        """A citation names at least its author or its publisher."""
+        if self.author is None and self.publisher is None:
+            raise ValueError("say who wrote or published it: `author:`, `publisher:` or both")
+        return self
+
+
 class ThinkpieceMeta(Contract):
     title: Text
     date: dt.date
@@ -281,6 +307,8 @@ class ThinkpieceMeta(Contract):
     categories: list[Text] = Field(default_factory=list)
     tags: list[Text] = Field(default_factory=list)
     slug: Slug | None = None
+    further_reading: list[Reference] = Field(
+        default_factory=list, description="Listed where the piece calls `{{ reading_list() }}`.")
 
 
 class PageMeta(Contract):
@@ -295,6 +323,28 @@ class MembersPageMeta(Contract):
     title: Text
     summary: Text
     access: Literal["members"] = Field(description="Pages under members/ are always member-only.")
+
+
+# --- deployment.yml: where this copy of the site lives ------------------------
+
+WebAddress = Annotated[str, Field(
+    pattern=r"^https?://[^/?#\s]+(?:/[^?#\s]*)?$",
+    json_schema_extra={"patternErrorMessage": "expected a web address such as "
+                                              "`https://www.example.org.uk/` (no ? or #)"})]
+EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                    description="An email address, e.g. `programme@example.org`.")]
+
+
+class DeploymentFile(Contract):
+    """The live site's addresses. A value left empty builds with a local stand-in, which
+    `make publish` refuses; LT_SITE_URL, LT_MEMBERS_URL and LT_CONTACT_EMAIL win over this file."""
+
+    site_url: WebAddress | None = Field(
+        None, description="The public site's address, the root of the gh-pages branch.")
+    members_url: WebAddress | None = Field(
+        None, description="The members' site (the gateway): where `Sign in to read on` leads.")
+    contact_email: EmailAddress | None = Field(
+        None, description="Where visitors write about the programme.")
 
 
 # --- the collections: which files are read with which model -----------------
@@ -317,6 +367,7 @@ class Collection:
 # first page collection whose pattern matches it (the catch-all `page` is last).
 COLLECTIONS: tuple[Collection, ...] = (
     Collection("programme", "content", "programme.yml", ProgrammeFile),
+    Collection("deployment", "content", "deployment.yml", DeploymentFile),
     Collection("principles", "content", "principles.yml", PrinciplesFile),
     Collection("cohort", "content", "cohorts/*/cohort.yml", CohortFile),
     Collection("pricing", "content", "cohorts/*/pricing.yml", PricingFile),

@@ -35,8 +35,12 @@ def pages_dir(tmp_path_factory: pytest.TempPathFactory, make_git_project) -> Pat
     project = make_git_project(tmp_path_factory.mktemp("versions") / "project")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LT_NOW", NOW)
-        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT", "LT_SITE_URL"):
+        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT"):
             patch.delenv(name, raising=False)
+        # Publishing refuses placeholder addresses: real-looking ones, as in production.
+        patch.setenv("LT_SITE_URL", "https://leadingtrusts.org.uk/")
+        patch.setenv("LT_MEMBERS_URL", "https://members.leadingtrusts.org.uk/")
+        patch.setenv("LT_CONTACT_EMAIL", "programme@leadingtrusts.org.uk")
         with redirect_stdout(io.StringIO()):
             assert publish(project) == 0
     served = project.parent / "gh-pages"

@@ -152,8 +152,6 @@ DOCUMENT_EDITS = {
     "unknown field": Edit(PROGRAMME, "tagline:", "tag_line:", REJECTED),
     "figure value as a bare number": Edit(PROGRAMME, "value: 90%", "value: 90", REJECTED),
     "source year out of range": Edit(PROGRAMME, "year: 2024", "year: 1800", REJECTED),
-    "contact email without @": Edit(PROGRAMME, "programme@leadingtrusts.example",
-                                    "programme at leadingtrusts.example", REJECTED),
     "blank text in quotes": Edit(PROGRAMME, "name: LeadingTrusts", 'name: "   "', REJECTED),
     "source url": Edit(PROGRAMME, SOURCE, SOURCE + "\n      url: https://www.gov.uk/ofsted", ACCEPTED),
     "source url not on the web": Edit(PROGRAMME, SOURCE, SOURCE + "\n      url: ftp://files.example/o",

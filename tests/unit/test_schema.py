@@ -12,15 +12,7 @@ from leadingtrusts.site.loading import problems_from_pydantic
 from leadingtrusts.site.yamlsource import parse_yaml
 
 SESSION = "kind: webinar\ntitle: Reading a trust's finances\ndate: 2027-11-09\nonline: true\n"
-PROGRAMME = """name: LeadingTrusts
-tagline: Leaders for thriving trusts
-length_months: 12
-figures:
-  share: {value: 90%, statement: of pupils}
-objectives:
-  - {title: Lead, text: Learn to lead}
-contact_email: programme@leadingtrusts.example
-"""
+DEPLOYMENT = "site_url:\ncontact_email: programme@leadingtrusts.example\n"
 
 
 def messages(model: type, text: str) -> list[str]:
@@ -90,11 +82,11 @@ def test_a_cohort_ends_after_it_starts():
 
 
 def test_a_contact_email_without_at_says_an_email_address_is_expected():
-    text = PROGRAMME.replace("programme@", "programme.at.")
-    (message,) = messages(schema.ProgrammeFile, text)
-    assert message == ("file.yml:8:16: contact_email: expected an email address, e.g. "
+    text = DEPLOYMENT.replace("programme@", "programme.at.")
+    (message,) = messages(schema.DeploymentFile, text)
+    assert message == ("file.yml:2:16: contact_email: expected an email address, e.g. "
                        "`programme@example.org`, found 'programme.at.leadingtrusts.example'")
-    assert schema.ProgrammeFile.model_validate(parse_yaml(PROGRAMME, "f").data)
+    assert schema.DeploymentFile.model_validate(parse_yaml(DEPLOYMENT, "f").data)
 
 
 def test_a_wrong_slug_says_what_a_slug_is():
@@ -107,7 +99,7 @@ def test_a_wrong_slug_says_what_a_slug_is():
 def test_a_misspelt_key_is_one_message_not_also_a_missing_field():
     found = messages(schema.ApplicationWindow, "deadlin: 2027-06-25T17:00:00\n")
     assert found == ["file.yml:1:1: deadlin: unknown field 'deadlin': did you mean 'deadline'? "
-                     "(expected one of: opens, deadline, form_url)"]
+                     "(expected one of: opens, deadline, form_url, deadline_note)"]
 
 
 def test_a_missing_field_with_no_near_miss_is_reported():
