@@ -38,7 +38,6 @@ from ..errors import ContentError, Problem
 from ..site import schema
 from ..site.schema import LONDON
 from ..site.wording import clock, kind_label, long_date
-from ..site.yamlsource import read_yaml
 from . import Document
 
 if TYPE_CHECKING:
@@ -83,32 +82,16 @@ def documents(sources: Sources, context: StagedContext) -> list[Document]:
 
 
 def keyed_sessions(sources: Sources, cohort: Cohort) -> Iterator[KeyedSession]:
-    """Every session in schedule.yml's order with its UID key; a repeated `id:` is an error."""
-    seen: dict[str, tuple[int, int]] = {}
+    """Every session in schedule.yml's order with its UID key (ids are unique: loading checks)."""
     ordinals: dict[schema.SessionKind, int] = {}
-    for t, term in enumerate(cohort.schedule.terms):
-        for s, session in enumerate(term.sessions):
+    for term in cohort.schedule.terms:
+        for session in term.sessions:
             # Every session of a kind counts, with an id or not: giving one session
             # an id must not shift the keys of the others.
             ordinals[session.kind] = ordinals.get(session.kind, 0) + 1
-            if session.id is None:
-                yield KeyedSession(f"{session.kind.value}/{ordinals[session.kind]}", session)
-                continue
-            if session.id in seen:
-                raise ContentError([_repeated_id(sources, cohort, session.id, seen[session.id],
-                                                 (t, s))])
-            seen[session.id] = (t, s)
-            yield KeyedSession(f"id/{session.id}", session)
-
-
-def _repeated_id(sources: Sources, cohort: Cohort, session_id: str, first: tuple[int, int],
-                 again: tuple[int, int]) -> Problem:
-    """The editor's message for a session id used twice, at the second use."""
-    source = read_yaml(sources.project.content / "cohorts" / cohort.id / "schedule.yml").source
-    earlier = source.locate(("terms", first[0], "sessions", first[1], "id"))
-    return source.problem(("terms", again[0], "sessions", again[1], "id"),
-                          f"session id '{session_id}' is already used on line "
-                          f"{earlier.line if earlier else '?'}; give each session its own id")
+            key = (f"id/{session.id}" if session.id is not None
+                   else f"{session.kind.value}/{ordinals[session.kind]}")
+            yield KeyedSession(key, session)
 
 
 def uid(cohort: Cohort, key: str) -> str:

@@ -346,8 +346,24 @@ def _versions(repo: Path, branch: str) -> list[dict]:
 
 def _deploy(project: Path, repo: Path, outcome: Outcome, sources: Sources,
             selected: list[Cohort], settings: Settings) -> None:
-    branch = outcome.branch
     env = _build_env(project, repo)
+    # The stage runs in this process: its documents (the calendar's stamps) take the
+    # same build date as mike's builds, and this process's environment is put back after.
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = env["SOURCE_DATE_EPOCH"]
+    try:
+        _deploy_each(project, repo, outcome, sources, selected, settings, env)
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _deploy_each(project: Path, repo: Path, outcome: Outcome, sources: Sources,
+                 selected: list[Cohort], settings: Settings, env: dict[str, str]) -> None:
+    """mike deploy of each selected cohort, each staged and verified first."""
+    branch = outcome.branch
     now = build_time()
     latest = sources.site.latest
     git_options = ["--branch", branch, "--ignore-remote-status"]

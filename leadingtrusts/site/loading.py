@@ -233,9 +233,17 @@ def _check_schedule(cohort: Cohort, schedule_src: SourceMap, cohort_src: SourceM
     problems = []
     runs = cohort.info.runs
     seen: dict[tuple, Path_] = {}
+    ids: dict[str, Path_] = {}
     for t, term in enumerate(cohort.schedule.terms):
         for s, session in enumerate(term.sessions):
             path: Path_ = ("terms", t, "sessions", s)
+            if session.id is not None:  # a calendar's UID is made from it: one per session
+                if session.id in ids:
+                    earlier = schedule_src.locate(ids[session.id])
+                    problems.append(schedule_src.problem(
+                        path + ("id",), f"session id '{session.id}' is already used on line "
+                        f"{earlier.line if earlier else '?'}; give each session its own id"))
+                ids.setdefault(session.id, path + ("id",))
             if not runs.starts <= session.date <= runs.ends:
                 problems.append(schedule_src.problem(
                     path + ("date",),
