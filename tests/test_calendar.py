@@ -21,7 +21,7 @@ from leadingtrusts.pipeline.context import Settings, build_time
 from leadingtrusts.pipeline.sources import Project
 from leadingtrusts.pipeline.stage import pick_context, read_sources, write_tree
 
-from conftest import BEFORE_DEADLINE
+from projects import BEFORE_DEADLINE
 
 SCHEDULE_YML = "content/cohorts/cohort-3/schedule.yml"
 COHORT_YML = "content/cohorts/cohort-3/cohort.yml"

@@ -28,7 +28,7 @@ from leadingtrusts.pipeline.verify import swap_into_place
 from leadingtrusts.site.loading import load_file
 from leadingtrusts.site.schema import DeploymentFile
 
-from conftest import BEFORE_DEADLINE, ROOT
+from projects import BEFORE_DEADLINE, ROOT
 
 DEPLOYMENT = "content/deployment.yml"
 LIVE = {"LT_SITE_URL": "https://leadingtrusts.org.uk/",

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import BEFORE_DEADLINE, Project
+from projects import BEFORE_DEADLINE, Project
 
 PDF = "downloads/leadingtrusts-{cohort}-programme-overview.pdf"
 LATEST = "cohort-3"

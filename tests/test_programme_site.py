@@ -182,7 +182,8 @@ def test_json_schemas_are_up_to_date_and_every_yaml_file_names_its_schema():
     done = subprocess.run([sys.executable, "-m", "leadingtrusts", "schemas", "--check"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    expected = {"programme.yml": "programme", "principles.yml": "principles", "cohort.yml": "cohort",
+    expected = {"programme.yml": "programme", "principles.yml": "principles",
+                "deployment.yml": "deployment", "cohort.yml": "cohort",
                 "pricing.yml": "pricing", "eligibility.yml": "eligibility", "schedule.yml": "schedule"}
     files = list((ROOT / "content").rglob("*.yml"))
     assert len(files) >= 10

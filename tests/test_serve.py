@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Project
+    from projects import Project
 
 NOW = "2026-11-24T12:00:00"  # before the deadline, as the other tests' builds
 

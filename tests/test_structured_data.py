@@ -24,7 +24,7 @@ from leadingtrusts.pipeline.leakcheck import LeakIndex
 from leadingtrusts.pipeline.sources import Project
 from leadingtrusts.pipeline.stage import pick_context, read_sources
 
-from conftest import copy_project
+from projects import copy_project
 
 LONDON = ZoneInfo("Europe/London")
 SITE_URL = Settings.load(Path(__file__).resolve().parents[1]).site_url  # what the builds get

@@ -42,7 +42,6 @@ TEMPLATE = "overview.html"
 STYLESHEET = "overview.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged, with title, language and XMP metadata
 MAX_BYTES = 300_000  # a download a visitor on a phone will not think twice about
-CACHE_DIR = "build/cache/overview"
 LOCAL_SCHEMES = frozenset({"file", "data"})
 T = TypeVar("T")
 
@@ -57,7 +56,7 @@ def documents(sources: Sources, context: StagedContext) -> list[Document]:
     html = render_html(sources, context)
     stylesheet = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
     key = _cache_key(html, stylesheet, _logo_bytes(sources))
-    cached = sources.project.root / CACHE_DIR / f"{context.cohort.id}-{key}.pdf"
+    cached = sources.project.cache_dir("overview") / f"{context.cohort.id}-{key}.pdf"
     if cached.is_file():
         return [Document("overview", overview_path(context.cohort.id), cached.read_bytes())]
     data = render_pdf(html, stylesheet, sources.project.docs)

@@ -43,7 +43,6 @@ SHARE_DIR = "assets/share/"
 # The card of pages the stage does not write (the blog's topic and archive
 # pages, 404): the theme (overrides/main.html) names this path too.
 SITE_CARD = SHARE_DIR + "site.png"
-CACHE_DIR = Path("build") / "cache" / "share-images"
 DRAWING_VERSION = "2"  # change when the drawing changes, so cached cards are redrawn
 
 TEAL, AMBER = (0x0b, 0x55, 0x63), (0xe0, 0xa1, 0x00)  # the brand's colours
@@ -99,7 +98,7 @@ def documents(sources: Sources, context: StagedContext) -> list[Document]:
         if context.public and not page.public:
             continue  # a members' page's title is member-only
         cards[card_path(page.url)] = page_card(page, programme.name, programme.tagline)
-    cache_dir = sources.project.root / CACHE_DIR
+    cache_dir = sources.project.cache_dir("share-images")
     return [Document(f"share_image:{path}", path, cached_png(card, cache_dir))
             for path, card in cards.items()]
 

@@ -232,15 +232,19 @@ def measure_bare(site: Path) -> Measured:
     return measured
 
 
-def measure_project(project: Path, audiences: tuple[str, ...]) -> Measured:
-    """Build the project copy for `audiences` with run.build in a child process, from scratch."""
-    # Staging writes every file, as at first. The last round's output is moved
-    # aside and deleted afterwards: deleting thousands of files just before a
-    # build makes this machine's disk slow to create new ones for a while.
+def measure_project(project: Path, audiences: tuple[str, ...], *, cold: bool = False) -> Measured:
+    """Build the project copy for `audiences` with run.build in a child process.
+
+    Staging writes every file, as at first; the documents cached by content
+    (share images, the PDF: build/cache/) are kept unless `cold`, as they are
+    between any two builds. The last round's output is moved aside and deleted
+    afterwards: deleting thousands of files just before a build makes this
+    machine's disk slow to create new ones for a while.
+    """
     trash = Path(tempfile.mkdtemp(prefix="trash-", dir=project.parent))
-    for name in ("build", "site"):
+    for name in ("build/stage", "site", *(["build/cache"] if cold else [])):
         if (project / name).exists():
-            os.rename(project / name, trash / name)
+            os.rename(project / name, trash / name.replace("/", "-"))
     command = [sys.executable, "-m", __name__, str(project), str(project / "site"), *audiences]
     measured, code, output = measure(command, project)
     shutil.rmtree(trash, ignore_errors=True)
@@ -282,13 +286,15 @@ def ratios(bare: Measured, public: Measured, both: Measured) -> list[tuple[str, 
             (TARGETS[3][0], both.steps["stage"])]
 
 
-def report(pieces: int, bare: Measured, public: Measured, both: Measured) -> None:
+def report(pieces: int, bare: Measured, public: Measured, both: Measured,
+           first: Measured) -> None:
     """Print one size's measurements and its ratios against the targets."""
     print(f"\n{pieces} generated thinkpieces ({pieces // 2} member-only), about 2,000 words each "
           f"(load average {os.getloadavg()[0]:.2f}, these builds included)")
     print(f"  {'build':<32}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}{'largest MiB':>13}")
     for name, run in (("bare Material + blog", bare), ("project: public", public),
-                      ("project: both audiences", both)):
+                      ("project: both audiences", both),
+                      ("project: public, empty cache", first)):
         print(f"  {name:<32}{run.wall:8.2f}{run.cpu:8.2f}{run.peak_mib:10.1f}"
               f"{run.largest_mib:13.1f}")
     for name, run in (("public", public), ("both audiences", both)):
@@ -298,17 +304,21 @@ def report(pieces: int, bare: Measured, public: Measured, both: Measured) -> Non
         met = value <= limit if kind == "at most" else value < limit
         print(f"  {name:<42}{value:8.2f}   target {kind} {limit:.2f}: "
               f"{'met' if met else 'NOT met'}")
+    print(f"  {'first public build (empty cache) / bare, CPU':<42}{first.cpu / bare.cpu:8.2f}"
+          "   (share images and the PDF drawn; later builds reuse them)")
 
 
 def run_size(root: Path, tmp: Path, pieces: int, repeat: int) -> tuple[Measured, ...]:
-    """The fastest of `repeat` rounds of the three builds at one size (by wall clock)."""
+    """The first build (empty cache), then the fastest of `repeat` rounds of the three
+    builds at one size (by wall clock)."""
     project = project_copy(root, tmp / f"project-{pieces}", pieces)
     bare = bare_site(root, tmp / f"bare-{pieces}", pieces)
+    first = measure_project(project, ("public",), cold=True)
     rounds = [(measure_bare(bare), measure_project(project, ("public",)),
                measure_project(project, ("public", "members"))) for _ in range(repeat)]
     shutil.rmtree(project)
     shutil.rmtree(bare)
-    return tuple(min((r[i] for r in rounds), key=lambda m: m.wall) for i in range(3))
+    return (*(min((r[i] for r in rounds), key=lambda m: m.wall) for i in range(3)), first)
 
 
 def main(args: argparse.Namespace) -> int:

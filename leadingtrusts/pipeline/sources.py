@@ -40,6 +40,10 @@ class Project:
         """Where the docs tree of one audience (or one published version) is staged."""
         return self.root / "build" / "stage" / name
 
+    def cache_dir(self, name: str) -> Path:
+        """Where generated documents of one kind are kept between builds, by content."""
+        return self.root / "build" / "cache" / name
+
     def copy_sources(self, target: Path) -> Project:
         """A copy of the site's sources (SITE_SOURCES) at `target`, for tests and benchmarks."""
         target.mkdir(parents=True)
