@@ -287,6 +287,27 @@ def test_no_file_of_the_branch_mentions_a_local_or_placeholder_address(
     assert any(p.endswith(".pdf") for p in files)  # the overview's links were read too
 
 
+def test_each_version_carries_its_own_overview_calendar_and_tags_on_every_page(
+        published: Published) -> None:
+    repo = published.project
+    paths = git(repo, "ls-tree", "-r", "--name-only", "gh-pages").splitlines()
+    for version, cohort in (("cohort-2", "cohort-2"), ("cohort-3", "cohort-3"),
+                            ("latest", "cohort-3")):
+        for document in ("programme-overview.pdf", "schedule.ics", "deadline.ics"):
+            assert f"{version}/downloads/leadingtrusts-{cohort}-{document}" in paths
+        pages = [p for p in paths if p.startswith(f"{version}/") and p.endswith(".html")]
+        assert len(pages) > 10
+        for page in pages:
+            html = show(repo, page)
+            for tag in ('property="og:title"', 'property="og:image"', 'name="twitter:card"'):
+                assert tag in html, f"{page} has no {tag}"
+            for data in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html,
+                                   re.S):
+                assert json.loads(data)["@context"] == "https://schema.org", page
+        home = show(repo, f"{version}/index.html")
+        assert "application/ld+json" in home
+
+
 def test_the_preview_of_a_member_only_piece_signs_in_on_the_members_site(
         published: Published) -> None:
     paths = git(published.project, "ls-tree", "-r", "--name-only", "gh-pages",

@@ -8,8 +8,11 @@ One table, MAKERS, lists them.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the stage imports this package: only types come the other way
@@ -19,16 +22,35 @@ if TYPE_CHECKING:  # the stage imports this package: only types come the other w
 
 @dataclass(frozen=True)
 class Document:
-    """One generated file."""
+    """One generated file: its bytes, or the cache file that holds them."""
 
     name: str  # how pages refer to it, e.g. "feed"
     path: str  # where it lives in the site, e.g. "feed_rss_created.xml"
-    data: bytes
+    data: bytes = b""
+    # A file in build/cache/, named by its content and never changed in place:
+    # a build links it into the site rather than copying it through the stage
+    # and the engine (a thousand share images would otherwise cost seconds).
+    file: Path | None = None
 
     @property
     def size_kb(self) -> int:
         """Its size in whole kilobytes (at least 1), as a download link states it."""
-        return max(1, round(len(self.data) / 1000))
+        size = self.file.stat().st_size if self.file is not None else len(self.data)
+        return max(1, round(size / 1000))
+
+    def read(self) -> bytes:
+        return self.file.read_bytes() if self.file is not None else self.data
+
+
+def keep(path: Path, data: bytes) -> Path:
+    """Write a cache file whole (builds running side by side never read half of one),
+    with the permissions of any new file, since a site links it for any web server."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(temporary, "wb") as stream:  # mode 0666 less the umask, like any new file
+        stream.write(data)
+    os.replace(temporary, path)
+    return path
 
 
 Maker = Callable[["Sources", "StagedContext"], list[Document]]

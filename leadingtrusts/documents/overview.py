@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -31,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from ..errors import ContentError, Problem, display_path
 from ..pipeline.context import page_variables
 from ..site.wording import FILTERS
-from . import Document
+from . import Document, keep
 
 if TYPE_CHECKING:
     from ..pipeline.context import StagedContext
@@ -201,7 +199,4 @@ def _store(cache: Path, data: bytes) -> None:
     for stale in cache.parent.glob(f"{cohort}-*.pdf"):
         if stale.name.rsplit("-", 1)[0] == cohort:
             stale.unlink(missing_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    os.replace(temporary, cache)
+    keep(cache, data)

@@ -18,11 +18,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -32,7 +30,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageDraw, ImageFont
 
 from ..site.wording import long_date
-from . import Document
+from . import Document, keep
 
 if TYPE_CHECKING:
     from ..pipeline.context import StagedContext
@@ -99,7 +97,7 @@ def documents(sources: Sources, context: StagedContext) -> list[Document]:
             continue  # a members' page's title is member-only
         cards[card_path(page.url)] = page_card(page, programme.name, programme.tagline)
     cache_dir = sources.project.cache_dir("share-images")
-    return [Document(f"share_image:{path}", path, cached_png(card, cache_dir))
+    return [Document(f"share_image:{path}", path, file=cached_png(card, cache_dir))
             for path, card in cards.items()]
 
 
@@ -114,23 +112,15 @@ def page_card(page: Page, programme: str, tagline: str) -> Card:
 
 # --- the cache ---------------------------------------------------------------------
 
-def cached_png(card: Card, cache_dir: Path) -> bytes:
-    """The card's PNG, from the cache when it has been drawn before with these fonts."""
+def cached_png(card: Card, cache_dir: Path) -> Path:
+    """The file of the card's PNG, drawn unless the cache has it (drawn with these fonts)."""
     key = hashlib.sha256(json.dumps([DRAWING_VERSION, _fonts().identity, asdict(card)],
                                     sort_keys=True).encode("utf-8")).hexdigest()
     path = cache_dir / key[:2] / f"{key}.png"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
+    if path.is_file():
+        return path
     data = draw(card)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written under another name, then renamed: builds running side by side
-    # never read half a file.
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as stream:
-        stream.write(data)
-    os.replace(stream.name, path)
-    return data
+    return keep(path, data)
 
 
 # --- drawing -----------------------------------------------------------------------

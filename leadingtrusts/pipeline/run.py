@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -50,7 +51,7 @@ def stage_audiences(project: Project, audiences: tuple[str, ...], *, cohort: str
     moment = build_time(now)
     settings = settings or Settings.load(project.root)
     contexts = {a: pick_context(sources, a, cohort, moment, settings) for a in audiences}
-    return stage(project, contexts, sources), sources.member_texts()
+    return stage(project, contexts, sources, link_files=True), sources.member_texts()
 
 
 def build_trees(project: Project, trees: dict[str, StagedTree], member_texts: list[MemberText],
@@ -83,6 +84,7 @@ def build_trees(project: Project, trees: dict[str, StagedTree], member_texts: li
                              f"(exit code {result.code}, {len(result.complaints)} warning(s))")
                 continue
             verifying = time.perf_counter()
+            link_files(tree.linked_files, builds[name])
             lines += verify_site(tree, builds[name], index)
             timings.verify += time.perf_counter() - verifying
         if lines:
@@ -96,6 +98,18 @@ def build_trees(project: Project, trees: dict[str, StagedTree], member_texts: li
                 run.process.wait()
         for build in builds.values():
             shutil.rmtree(build, ignore_errors=True)
+
+
+def link_files(files: dict[str, Path], site_dir: Path) -> None:
+    """Put the documents kept in cache files into a built site: a hard link where the
+    file system allows one (no copy), else a copy."""
+    for path, file in files.items():
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(file, target)
+        except OSError:
+            shutil.copyfile(file, target)
 
 
 def verify_site(tree: StagedTree, site_dir: Path, index: LeakIndex) -> list[str]:

@@ -140,6 +140,7 @@ class StagedTree:
     context: StagedContext
     pages: dict[str, str] = field(default_factory=dict)  # docs path -> url
     sources: dict[str, str] = field(default_factory=dict)  # url -> the editor's file
+    linked_files: dict[str, Path] = field(default_factory=dict)  # site path -> cache file
 
     @property
     def config_file(self) -> Path:
@@ -240,8 +241,15 @@ def _url(source: MarkdownSource) -> str:
 
 # --- writing one audience's tree -------------------------------------------------
 
-def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTree:
-    """Write the docs tree `context.audience` may see into `root`; returns what it holds."""
+def write_tree(sources: Sources, context: StagedContext, root: Path, *,
+               link_files: bool = False) -> StagedTree:
+    """Write the docs tree `context.audience` may see into `root`; returns what it holds.
+
+    With `link_files`, documents kept in files of the cache are not written into
+    the tree but listed in `linked_files`, for the build to link into the site
+    after the engine (`make build`); an engine that builds the tree on its own
+    (mike, a dev server) needs them written.
+    """
     tree = StagedTree(root, context)
     macros = load_macros(sources.project.root, context)
     written: set[Path] = set()
@@ -249,7 +257,10 @@ def write_tree(sources: Sources, context: StagedContext, root: Path) -> StagedTr
     macros.variables["documents"] = documents  # e.g. {{ documents.overview.size_kb }}
     structured_data = StructuredData(context, sources.authors)
     for document in documents.values():
-        written.add(_write_bytes(tree.docs / document.path, document.data))
+        if link_files and document.file is not None:
+            tree.linked_files[document.path] = document.file
+        else:
+            written.add(_write_bytes(tree.docs / document.path, document.read()))
     problems: list[Problem] = []
     public_text: list[tuple[str, str]] = []  # (docs path, rendered Markdown) the audience reads
     for page in sources.pages:
@@ -469,31 +480,33 @@ _forked_sources: Sources | None = None  # what a forked writer inherits, unpickl
 
 
 def stage(project: Project, contexts: dict[str, StagedContext], sources: Sources | None = None,
-          *, parallel_from: int = PARALLEL_FROM_PAGES) -> dict[str, StagedTree]:
+          *, parallel_from: int = PARALLEL_FROM_PAGES,
+          link_files: bool = False) -> dict[str, StagedTree]:
     """Read the sources (unless given) and write one tree per named context."""
     global _forked_sources
     sources = sources or read_sources(project)
     roots = {name: project.stage_dir(name) for name in contexts}
     if len(contexts) < 2 or len(sources.pages) < parallel_from or os.cpu_count() == 1:
-        return {name: write_tree(sources, context, roots[name])
+        return {name: write_tree(sources, context, roots[name], link_files=link_files)
                 for name, context in contexts.items()}
     _forked_sources = sources
     try:
         with ProcessPoolExecutor(len(contexts) - 1, mp_context=get_context("fork")) as pool:
             names = list(contexts)
-            others = {name: pool.submit(_write_forked, contexts[name], roots[name])
+            others = {name: pool.submit(_write_forked, contexts[name], roots[name], link_files)
                       for name in names[1:]}
-            trees = {names[0]: write_tree(sources, contexts[names[0]], roots[names[0]])}
+            trees = {names[0]: write_tree(sources, contexts[names[0]], roots[names[0]],
+                                          link_files=link_files)}
             trees.update({name: future.result() for name, future in others.items()})
     finally:
         _forked_sources = None
     return {name: trees[name] for name in contexts}
 
 
-def _write_forked(context: StagedContext, root: Path) -> StagedTree:
+def _write_forked(context: StagedContext, root: Path, link_files: bool) -> StagedTree:
     """write_tree in a forked process, on the sources it inherited."""
     assert _forked_sources is not None
-    return write_tree(_forked_sources, context, root)
+    return write_tree(_forked_sources, context, root, link_files=link_files)
 
 
 def pick_context(sources: Sources, audience: str, cohort_id: str | None, now: dt.datetime,
