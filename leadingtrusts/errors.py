@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,10 @@ class ContentError(Exception):
 
 def display_path(path: Path | str) -> str:
     """A path as an editor sees it: relative to the working directory when possible."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    absolute, here = os.path.abspath(path), os.getcwd()
+    if absolute.startswith(here + os.sep):  # the usual case, without a look at the disk
+        return absolute[len(here) + 1:]
+    try:  # a path through a symbolic link to the working directory
+        return str(Path(path).resolve().relative_to(Path(here).resolve()))
     except ValueError:
         return str(path)

@@ -63,6 +63,10 @@ _DECLARATION = re.compile(r"<![A-Za-z][^<>]*>|<\?[^<>]*\?>")  # <!DOCTYPE ...>, 
 _TEXT_WRAPPER = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")  # their content is read as text
 _BACKSLASH_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([nrtfv])|(.))", re.S)
 _WORD = re.compile(r"[^\W_]+")
+# ASCII letters and digits lower-cased, apostrophes dropped, everything else a space:
+# the same words as _WORD finds, in ASCII text.
+_ASCII_WORDS = {code: (chr(code).lower() if chr(code).isalnum() else " ") for code in range(128)}
+_ASCII_WORDS[ord("'")] = None
 _INSIDE_WORDS = re.compile("['\u2018\u2019\u02bc\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _PRINTABLE = re.compile(rb"[\t\n\r\x20-\x7e]{16,}")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
@@ -97,8 +101,8 @@ class Leak:
 
 def words_of(text: str) -> list[str]:
     """Comparable words: NFKC, case-folded, apostrophes folded (`Trust’s` -> `trusts`)."""
-    if text.isascii():  # the common case, ten times faster
-        return _WORD.findall(text.lower().replace("'", ""))
+    if text.isascii():  # the common case: a translation table is four times faster than a regex
+        return text.translate(_ASCII_WORDS).split()
     text = unicodedata.normalize("NFKC", text).casefold()
     return _WORD.findall(_INSIDE_WORDS.sub("", text))
 
@@ -119,6 +123,8 @@ def read_markup(text: str) -> tuple[list[str], list[str]]:
         if decoded == text:
             break
         text = decoded
+        if not any(sign in text for sign in "\\%<&"):
+            break  # nothing left that another pass would decode
     return words_of(text), values
 
 
@@ -139,8 +145,10 @@ def _decode_once(text: str, values: list[str]) -> str:
 
 def _long_values(text: str) -> list[str]:
     """The attribute values in the tags of `text` long enough to hold a run."""
-    return [value for attributes in _TAG.findall(text) if len(attributes) > 2 * RUN
-            for value in map("".join, _ATTRIBUTE_VALUE.findall(attributes))
+    # One search over the tags' attributes joined, not one per tag: a page holds
+    # hundreds of tags, and the per-call cost was most of the whole check.
+    attributes = "\n".join(a for a in _TAG.findall(text) if len(a) > 2 * RUN)
+    return [value for value in map("".join, _ATTRIBUTE_VALUE.findall(attributes))
             if len(value) >= 2 * RUN - 1]
 
 
@@ -178,7 +186,7 @@ _ADMONITION = re.compile(r"""^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+"(
 _FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.M)
 _ORDERED_MARKER = re.compile(r"^([ \t]*)\d+[.)](?=[ \t])", re.M)
 # Link and image addresses: web addresses, Markdown link targets, raw HTML's href/src.
-_ADDRESS = re.compile(r"""[a-z][a-z0-9+.-]*://[^\s<>"'`)\]]+|\]\(\s*<?([^\s()<>]+)"""
+_ADDRESS = re.compile(r"""\b[a-z][a-z0-9+.-]{0,31}://[^\s<>"'`)\]]+|\]\(\s*<?([^\s()<>]+)"""
                       r"""|\b(?:href|src|srcset|poster|action|cite)\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
