@@ -66,10 +66,13 @@ def documents(sources: Sources, context: StagedContext) -> list[Document]:
 
 
 @cache
-def _environment(folder: Path) -> Environment:
+def _environment(folder: Path, partials: Path) -> Environment:
     """The templates' environment: autoescaped, strict, with the site's wording filters."""
-    environment = Environment(loader=FileSystemLoader(str(folder)), autoescape=True,
-                              undefined=StrictUndefined, keep_trailing_newline=True)
+    # The site's partials too: the lists the pages show (objectives, inclusions,
+    # criteria, steps) come from the same templates, so the two cannot differ.
+    environment = Environment(loader=FileSystemLoader([str(folder), str(partials)]),
+                              autoescape=True, undefined=StrictUndefined,
+                              keep_trailing_newline=True)
     environment.filters.update(FILTERS)
     return environment
 
@@ -77,7 +80,8 @@ def _environment(folder: Path) -> Environment:
 def render_html(sources: Sources, context: StagedContext) -> str:
     """The overview's HTML for the build's cohort; a template mistake is one line."""
     try:
-        return _environment(TEMPLATES).get_template(TEMPLATE).render(
+        partials = sources.project.overrides / "partials" / "content"
+        return _environment(TEMPLATES, partials).get_template(TEMPLATE).render(
             **page_variables(context), logo=_logo(sources), site_url=context.settings.site_url)
     except TemplateError as error:
         line = getattr(error, "lineno", None) or _template_line(error)
