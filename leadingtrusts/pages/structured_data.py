@@ -31,6 +31,8 @@ from ..documents.share_images import HEIGHT, WIDTH, card_path
 from ..site.loading import KIND_LABELS
 from ..site.schema import LONDON, Session
 
+from ..pipeline.context import LATEST
+
 if TYPE_CHECKING:
     from ..pipeline.context import StagedContext
     from ..pipeline.stage import Page
@@ -41,7 +43,6 @@ PROGRAMME_PAGES = ("index.md", "programme/")
 # Where a member-only piece's public page stands in for the rest of the text: the
 # call to sign in (overrides/partials/content/members_call_to_action.html).
 MEMBERS_PART_SELECTOR = ".lt-members-cta"
-CANONICAL_VERSION = "latest"  # as the stage tells mike (`canonical_version`)
 ONLINE = f"{SCHEMA_ORG}/OnlineEventAttendanceMode"
 IN_PERSON = f"{SCHEMA_ORG}/OfflineEventAttendanceMode"
 
@@ -50,7 +51,7 @@ def canonical_root(context: StagedContext) -> str:
     """The address pages are canonical under: the site, or its `latest/` version when
     versioned (the rule mike's `canonical_version` gives the theme's canonical URLs)."""
     site_url = context.settings.site_url
-    return f"{site_url}{CANONICAL_VERSION}/" if context.versioned else site_url
+    return f"{site_url}{LATEST}/" if context.versioned else site_url
 
 
 def script_json(data: dict[str, Any]) -> str:

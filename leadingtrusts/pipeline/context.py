@@ -24,6 +24,10 @@ from ..site.wording import DeadlineStatus
 from ..site.yamlsource import parse_yaml
 from ..pages.frontmatter import as_html_text
 
+# The version alias of the newest cohort in a published site; every version's
+# canonical addresses point at it.
+LATEST = "latest"
+
 Audience = Literal["public", "members"]
 AUDIENCES: tuple[Audience, ...] = ("public", "members")
 

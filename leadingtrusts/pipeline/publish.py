@@ -46,13 +46,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..errors import ContentError
 from ..site.loading import Cohort
-from .context import DEPLOYMENT_FILE, ENVIRONMENT, Settings, build_time
+from .context import DEPLOYMENT_FILE, ENVIRONMENT, LATEST, Settings, build_time
 from .leakcheck import Leak, LeakIndex, built_file_text, find_leaks
 from .sources import BUILD_CODE, SITE_SOURCES, Project
 from .run import BuildFailed, build_trees
 from .stage import MEMBERS_DIR, Sources, StagedTree, pick_context, read_sources, write_tree
 
-LATEST = "latest"
 ALIAS_TYPE = "copy"
 # mike has no `python -m mike`; its console script may not be on PATH either.
 MIKE = [sys.executable, "-c", "import sys; from mike.driver import main; sys.argv[0] = 'mike'; "

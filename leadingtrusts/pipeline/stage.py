@@ -44,7 +44,7 @@ from ..pages.templating import MacroEnvironment, PageInfo, load_macros
 from ..site.loading import SiteData, load_site
 from ..documents import make_documents
 from ..documents.share_images import card_path, page_title
-from .context import StagedContext, theme_context
+from .context import LATEST, StagedContext, theme_context
 from .sources import Project
 
 POSTS_DIR = "thinkpieces/posts"
@@ -418,8 +418,8 @@ def _config_text(sources: Sources, context: StagedContext) -> str:
     extra["edition"] = theme_context(context)
     plugins = list(config.get("plugins") or [])
     if context.versioned:
-        extra["version"] = {"provider": "mike", "default": "latest", "alias": True}
-        plugins.append({"mike": {"alias_type": "copy", "canonical_version": "latest",
+        extra["version"] = {"provider": "mike", "default": LATEST, "alias": True}
+        plugins.append({"mike": {"alias_type": "copy", "canonical_version": LATEST,
                                  "version_selector": True}})
     config["extra"], config["plugins"] = extra, plugins
     header = ("# Written by the stage (leadingtrusts/pipeline/stage.py) from the project's "

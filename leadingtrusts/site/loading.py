@@ -217,7 +217,7 @@ class SiteData:
 
     def cohort(self, cohort_id: str | None) -> Cohort:
         """The cohort called `cohort_id`, or the latest for None or 'latest'."""
-        if cohort_id in (None, "", "latest"):
+        if cohort_id in (None, "", "latest"):  # the alias of the newest (pipeline.context.LATEST)
             return self.latest
         for cohort in self.cohorts:
             if cohort.id == cohort_id:
