@@ -182,6 +182,11 @@ def branch(root: Path) -> str:
     ({**LIVE, "LT_MEMBERS_URL": "http://[::1]:8001"}, ["'http://[::1]:8001/' (LT_MEMBERS_URL)"]),
     ({**LIVE, "LT_CONTACT_EMAIL": "enquiries@leadingtrusts.test"},
      ["contact_email 'enquiries@leadingtrusts.test' (LT_CONTACT_EMAIL) is a placeholder"]),
+    ({**LIVE, "LT_SITE_URL": "http://leadingtrusts.org.uk/"},
+     ["site_url 'http://leadingtrusts.org.uk/' (LT_SITE_URL) must start with https://"]),
+    ({**LIVE, "LT_MEMBERS_URL": "https://leadingtrusts.org.uk/members/"},
+     ["members_url 'https://leadingtrusts.org.uk/members/' (LT_MEMBERS_URL) is on the public "
+      "site's host"]),
 ])
 def test_publish_refuses_local_settings_in_one_line_before_building(repository, settings,
                                                                     refused):

@@ -306,6 +306,15 @@ def test_each_version_carries_its_own_overview_calendar_and_tags_on_every_page(
                 assert json.loads(data)["@context"] == "https://schema.org", page
         home = show(repo, f"{version}/index.html")
         assert "application/ld+json" in home
+        # Absolute addresses point at pages that exist in the branch (under latest/).
+        image = re.search(r'<meta property="og:image" content="([^"]+)"', home).group(1)
+        assert image.startswith(f"{SITE_URL}latest/assets/share/"), image
+        assert image.removeprefix(SITE_URL) in paths
+    feed = show(repo, "latest/feed_rss_created.xml")
+    links = re.findall(r"<link>([^<]+)</link>", feed)
+    assert links and all(link.startswith(f"{SITE_URL}latest/") for link in links), links
+    for link in links[1:]:
+        assert f"{link.removeprefix(SITE_URL)}index.html" in paths, link
 
 
 def test_the_preview_of_a_member_only_piece_signs_in_on_the_members_site(

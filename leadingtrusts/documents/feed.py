@@ -48,7 +48,7 @@ def documents(sources: Sources, context: StagedContext) -> list[Document]:
     """The feed, as one document."""
     environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                               undefined=StrictUndefined, keep_trailing_newline=True)
-    site_url = context.settings.site_url
+    site_url = context.public_root  # a published site's feed points at its latest version
     posts = sorted((p for p in sources.pages if p.is_post),
                    key=lambda p: (p.source.meta.date, p.url), reverse=True)[:FEED_LENGTH]
     describe = _Describer(sources, context, environment)
@@ -94,8 +94,9 @@ class _Describer:
             preview_html=Markup(preview_html), summary=page.source.meta.summary,
             members_only=page.source.members_only,
             sign_in_url=settings.members_url + page.url)
-        return absolute_links(body.strip(), page.docs_path, settings.site_url + page.url,
-                              settings.site_url, self.published)
+        root = self.context.public_root
+        return absolute_links(body.strip(), page.docs_path, root + page.url, root,
+                              self.published)
 
     def _preview_html(self, page: Page) -> str:
         """The preview above the marker, its macros and Markdown rendered, without its

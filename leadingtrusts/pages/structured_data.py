@@ -31,7 +31,6 @@ from ..documents.share_images import HEIGHT, WIDTH, card_path
 from ..site.loading import KIND_LABELS
 from ..site.schema import LONDON, Session
 
-from ..pipeline.context import LATEST
 
 if TYPE_CHECKING:
     from ..pipeline.context import StagedContext
@@ -45,13 +44,6 @@ PROGRAMME_PAGES = ("index.md", "programme/")
 MEMBERS_PART_SELECTOR = ".lt-members-cta"
 ONLINE = f"{SCHEMA_ORG}/OnlineEventAttendanceMode"
 IN_PERSON = f"{SCHEMA_ORG}/OfflineEventAttendanceMode"
-
-
-def canonical_root(context: StagedContext) -> str:
-    """The address pages are canonical under: the site, or its `latest/` version when
-    versioned (the rule mike's `canonical_version` gives the theme's canonical URLs)."""
-    site_url = context.settings.site_url
-    return f"{site_url}{LATEST}/" if context.versioned else site_url
 
 
 def script_json(data: dict[str, Any]) -> str:
@@ -68,7 +60,7 @@ class StructuredData:
     def __init__(self, context: StagedContext, authors: dict[str, str]):
         self.context = context
         self.authors = authors  # id -> name, from the blog's authors file
-        self.root = canonical_root(context)
+        self.root = context.public_root
         self.programme = context.site.programme
 
     def of(self, page: Page) -> dict[str, Any] | None:
@@ -95,7 +87,7 @@ class StructuredData:
         application = cohort.info.application
         programme = {
             "@type": "EducationalOccupationalProgram",
-            "@id": f"{self.root}#programme",
+            "@id": f"{self.root}#programme-{cohort.id}",  # one entity per cohort
             "name": self.programme.name,
             "description": self.programme.tagline,
             "url": self.root,

@@ -130,6 +130,14 @@ class StagedContext:
         return self.audience == "public"
 
     @property
+    def public_root(self) -> str:
+        """The absolute address pages are found at for good: the site, or in a published
+        site its `latest/` version (mike's `canonical_version`: each version's
+        canonical addresses point there)."""
+        site_url = self.settings.site_url
+        return f"{site_url}{LATEST}/" if self.versioned else site_url
+
+    @property
     def deadline(self) -> DeadlineStatus:
         return DeadlineStatus(self.cohort.deadline, self.now)
 
@@ -157,4 +165,7 @@ def theme_context(context: StagedContext) -> dict[str, Any]:
         "is_latest": context.cohort is context.site.latest,
         "versioned": context.versioned,
         "members_url": context.settings.members_url,
+        # Absolute addresses in the <head> (share images) start here. Not
+        # config.site_url: mike rewrites that for each version, without its slash.
+        "public_root": context.public_root,
     }

@@ -214,6 +214,14 @@ def not_live(settings: Settings) -> dict[str, str]:
         if kind:
             found[name] = (f"{name} '{getattr(settings, name)}' ({settings.origin(name)}) is "
                            f"{kind} address")
+    for name in ("site_url", "members_url"):
+        if name not in found and urlsplit(getattr(settings, name)).scheme != "https":
+            found[name] = (f"{name} '{getattr(settings, name)}' ({settings.origin(name)}) "
+                           "must start with https://")
+    if "members_url" not in found and hosts["members_url"] == hosts["site_url"]:
+        found["members_url"] = (f"members_url '{settings.members_url}' "
+                                f"({settings.origin('members_url')}) is on the public site's host: "
+                                "the members' site needs a host of its own, behind the gateway")
     return found
 
 

@@ -333,7 +333,9 @@ def read_text(path: Path) -> str:
     except FileNotFoundError:
         raise ContentError([Problem(name, None, None, "", "file not found")]) from None
     try:
-        return data.decode("utf-8-sig")
+        # Windows line endings read as any others: a page saved in Notepad must not
+        # lose its front matter (the front-matter pattern and Markdown expect \n).
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
         line_start = data.rfind(b"\n", 0, error.start) + 1
         line = data.count(b"\n", 0, error.start) + 1

@@ -148,3 +148,15 @@ def test_a_mistake_found_in_a_tree_written_by_another_process_is_reported_whole(
     [problem] = caught.value.problems
     assert problem.file.endswith("docs/members/index.md") and problem.line == line
     assert "no_such_macro" in problem.message
+
+
+def test_a_page_saved_with_windows_line_endings_keeps_its_front_matter(project):
+    page = project.path("docs/programme/price.md")
+    page.write_bytes(page.read_bytes().replace(b"\n", b"\r\n"))
+    post = project.path(POST)
+    post.write_bytes(post.read_bytes().replace(b"\n", b"\r\n"))
+    tree = stage(project)
+    staged = (tree.docs / "programme/price.md").read_text()
+    assert front_matter(staged)["description"].startswith("What a place on LeadingTrusts costs")
+    assert "\r" not in staged
+    assert MEMBERS_WORDS not in (tree.docs / POST.removeprefix("docs/")).read_text()
