@@ -17,22 +17,29 @@ PROJECT = Path.cwd()
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Validate content/ and every page's front matter without building;
-    --format github prints annotations."""
-    from .pipeline.context import Settings
-    from .pipeline.stage import read_sources
+    """Validate content/, every page's front matter, its macros and its links, without
+    running an engine (the stage writes into a temporary folder); --format github
+    prints annotations."""
+    import tempfile
+
+    from .pipeline.context import AUDIENCES, Settings, build_time
+    from .pipeline.stage import pick_context, read_sources, write_tree
     from .pipeline.sources import Project
 
     try:
         sources = read_sources(Project(PROJECT))
-        Settings.load(PROJECT)  # content/deployment.yml, and the LT_* variables over it
+        settings = Settings.load(PROJECT)  # content/deployment.yml, and LT_* over it
+        with tempfile.TemporaryDirectory(prefix="leadingtrusts-check-") as folder:
+            for audience in AUDIENCES:  # macros and links, as each audience reads them
+                context = pick_context(sources, audience, None, build_time(), settings)
+                write_tree(sources, context, Path(folder) / audience)
     except ContentError as error:
         for problem in error.problems:
             print(problem.github_annotation() if args.format == "github" else str(problem),
                   file=sys.stdout if args.format == "github" else sys.stderr)
         return 1
     site = sources.site
-    print(f"content/ and docs/ are valid: {len(site.cohorts)} cohorts, "
+    print(f"content/ and docs/ are valid (macros and links included): {len(site.cohorts)} cohorts, "
           f"{len(site.principles)} principles, {len(sources.pages)} pages")
     for warning in _unsourced_figures(sources.project):
         print(f"::warning file={warning.file},line={warning.line}::{warning.field}: "

@@ -37,7 +37,7 @@ from icalendar import Calendar, Event, vDuration
 from ..errors import ContentError, Problem
 from ..site import schema
 from ..site.schema import LONDON
-from ..site.wording import clock, kind_label, long_date
+from ..site.wording import clock, long_date, session_heading
 from . import Document
 
 if TYPE_CHECKING:
@@ -123,7 +123,6 @@ def _session_event(cohort: Cohort, programme: str, keyed: KeyedSession,
         start = dt.datetime.combine(session.date, session.start, tzinfo=LONDON)
         # A start with no end is an instant (RFC 5545): better than an invented length.
         end = dt.datetime.combine(session.date, session.end, tzinfo=LONDON) if session.end else None
-    label = kind_label(session.kind)
     lines = [f"Part of {programme}, {cohort.title}."]
     if session.kind is schema.SessionKind.ceo_visit or session.host or session.trust:
         trust = f" ({session.trust})" if session.trust else ""
@@ -132,7 +131,7 @@ def _session_event(cohort: Cohort, programme: str, keyed: KeyedSession,
         lines.append("The schedule is indicative: this date, time and place may change.")
     return Event.new(
         uid=uid(cohort, keyed.key), stamp=stamp, sequence=0,
-        summary=f"{label[0].upper()}{label[1:]}: {session.title}",
+        summary=session_heading(session),
         start=start, end=end, location="Online" if session.online else session.place,
         description="\n".join(lines),
         status="TENTATIVE" if cohort.info.sample_note else "CONFIRMED")

@@ -181,6 +181,7 @@ def read_sources(project: Project) -> Sources:
             if docs_path.startswith(POSTS_DIR + "/"):
                 check_authors(source, authors, f"docs/{AUTHORS_FILE}")
                 split_preview(source)
+                _check_reading_list_shown(source)
             sources.append(source)
         except ContentError as error:
             problems += error.problems
@@ -190,6 +191,16 @@ def read_sources(project: Project) -> Sources:
         raise ContentError(problems)
     assert site is not None
     return Sources(project, site, pages, assets, authors, engine_config)
+
+
+def _check_reading_list_shown(source: MarkdownSource) -> None:
+    """Further reading in the front matter shows only where the piece calls the macro:
+    listed but never shown is a mistake, not a silence."""
+    if getattr(source.meta, "further_reading", None) and "reading_list(" not in source.body:
+        raise ContentError([Problem(source.name, _key_line(source, "further_reading"), 1,
+                                    "further_reading", "these works are never shown: add "
+                                    "{{ reading_list() }} to the page where the list should "
+                                    "appear (usually at the end)")])
 
 
 def _engine_config(project: Project) -> dict[str, Any]:

@@ -283,7 +283,8 @@ def _check_inclusions(cohort: Cohort, pricing_src: SourceMap) -> list[Problem]:
         elif inclusion.promised is not None and inclusion.promised != actual:
             problems.append(pricing_src.problem(
                 ("includes", i, "promised"),
-                f"promises {inclusion.promised} {plural}, but schedule.yml lists {actual}"))
+                f"promises {inclusion.promised} {plural}, but schedule.yml lists {actual}: "
+                f"change `promised` to {actual}, or the schedule to match the offer"))
     return problems
 
 

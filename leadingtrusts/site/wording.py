@@ -47,6 +47,15 @@ def kind_label(kind: schema.SessionKind, count: int = 1) -> str:
     return singular if count == 1 else plural
 
 
+def session_heading(session: schema.Session) -> str:
+    """'Webinar: Reading a trust's finances'; the title alone when it already says its
+    kind ('Opening conference: ...' needs no 'Conference:' before it)."""
+    label = kind_label(session.kind)
+    if label.lower() in session.title.lower():
+        return session.title
+    return f"{label[:1].upper()}{label[1:]}: {session.title}"
+
+
 def count_of(cohort: Cohort, kind: schema.SessionKind | str) -> str:
     """'12 webinars', counted from the cohort's schedule."""
     number = cohort.counts[schema.SessionKind(kind)]
@@ -100,4 +109,5 @@ FILTERS = {
     "clock": clock,
     "time_range": time_range,
     "kind_label": kind_label,
+    "session_heading": session_heading,
 }

@@ -208,6 +208,16 @@ def syntax_problem(error: yaml.MarkedYAMLError, loader: _Yaml12Loader, text: str
         before = next((s for s in reversed(loader.recent) if s.start_mark.line < noticed.line), None)
         if _key_without_colon(before, noticed, text):
             return _problem_at(file, before.start_mark, MISSING_COLON)
+    if "'\\t'" in problem or "\t" in problem:
+        return _problem_at(file, noticed, "a tab character: YAML indents with spaces only; "
+                                          "replace the tab with spaces")
+    if problem.startswith(("expected <block end>", "expected '<document start>'")) \
+            or error.context in ("while parsing a block mapping", "while parsing a block collection"):
+        lines = text.splitlines()
+        mark, line = _misindented(lines, noticed)
+        return _problem_at(file, mark, f"this line's indentation does not fit the lines around "
+                           f"it: line it up with the key it belongs beside, or under the key it "
+                           f"belongs to ({line.strip()[:40]!r})")
     context = f" ({error.context.strip()})" if error.context else ""
     return _problem_at(file, noticed, f"{problem}{context}")
 
@@ -223,6 +233,26 @@ def _misplaced_colon(scalar: yaml.ScalarToken | None, noticed: yaml.Mark, text: 
                            f"{scalar.start_mark.line + 1}: check its indentation")
     return _problem_at(file, noticed, "a value that contains ': ' must be put in quotes, "
                        "e.g. title: \"Growth: what it is for\"")
+
+
+def _misindented(lines: list[str], noticed: yaml.Mark) -> tuple[yaml.Mark, str]:
+    """The line whose indentation is wrong. PyYAML notices a line indented too far only
+    at the next line; when the line before holds a whole `key: value` and stands
+    deeper than the line noticed, that line before is the culprit."""
+    here = lines[noticed.line] if noticed.line < len(lines) else ""
+    before = next((n for n in range(noticed.line - 1, -1, -1)
+                   if lines[n].strip() and not lines[n].lstrip().startswith("#")), None)
+    if before is not None:
+        previous = lines[before]
+        indent = len(previous) - len(previous.lstrip())
+        key, colon, value = previous.strip().partition(": ")
+        here_indent = len(here) - len(here.lstrip())
+        # The line noticed must stand at a level used above: otherwise it is itself
+        # the one out of line (indented too little).
+        levels = {len(line) - len(line.lstrip()) for line in lines[:before] if line.strip()}
+        if colon and value.strip() and indent > here_indent and here_indent in levels:
+            return yaml.Mark("", 0, before, indent, None, None), previous
+    return noticed, here
 
 
 def _problem_at(file: str, mark: yaml.Mark | None, message: str) -> Problem:

@@ -91,3 +91,16 @@ def test_deadline_status_before_and_after_the_deadline():
     assert before.when == "Friday 25 June 2027 at 5pm (UK time)"
     after = wording.DeadlineStatus(deadline, deadline)
     assert not after.is_open and after.time_left == ""
+
+
+def test_a_session_heading_names_its_kind_once():
+    from leadingtrusts.site.schema import Session
+    from leadingtrusts.site.wording import session_heading
+
+    def heading(kind: str, title: str) -> str:
+        return session_heading(Session(kind=kind, title=title, date="2027-09-24", online=True))
+
+    assert heading("webinar", "Reading a trust's finances") == "Webinar: Reading a trust's finances"
+    assert heading("conference", "Opening conference: the trust leader") == \
+        "Opening conference: the trust leader"
+    assert heading("deep_dive", "A day in the life") == "Deep-dive day: A day in the life"
