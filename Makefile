@@ -47,7 +47,7 @@ test: $(INSTALLED) system .venv-properdocs/.installed .venv-zensical/.installed 
 build: $(INSTALLED) system
 	$(PY) -m leadingtrusts build
 
-## check: validate content/ and every page's front matter, fast (no build)
+## check: validate content/, every page's front matter, macros and links, fast (no engine)
 check: $(INSTALLED)
 	$(PY) -m leadingtrusts check
 
