@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import ContentError, Problem
 from ..site.loading import Cohort, SiteData, load_file, problems_from_pydantic
-from ..site.schema import DeploymentFile
+from ..site.schema import LONDON, DeploymentFile
 from ..site.wording import DeadlineStatus
 from ..site.yamlsource import parse_yaml
 from ..pages.frontmatter import as_html_text
@@ -105,8 +105,6 @@ def _with_slash(url: str) -> str:
 def build_time(setting: str | None = None) -> dt.datetime:
     """The moment the build treats as now: LT_NOW (ISO 8601, London time when no
     offset) if given, else the clock."""
-    from ..site.schema import LONDON
-
     setting = setting if setting is not None else os.environ.get("LT_NOW", "")
     if not setting:
         return dt.datetime.now(LONDON)

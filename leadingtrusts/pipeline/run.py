@@ -17,10 +17,10 @@ from pathlib import Path
 from ..errors import ContentError
 from .context import AUDIENCES, Settings, build_time
 from .engine import start_build
-from .leakcheck import LeakIndex
+from .leakcheck import LeakIndex, scan_site
 from .sources import Project
 from .stage import MemberText, StagedTree, pick_context, read_sources, stage
-from .verify import broken_links, leaks, link_problems, swap_into_place
+from .verify import broken_links, link_problems, swap_into_place
 
 SHOWN = 20
 
@@ -116,7 +116,7 @@ def verify_site(tree: StagedTree, site_dir: Path, index: LeakIndex) -> list[str]
     """Every problem step 3 finds in one built site, as lines to print."""
     lines = [str(p) for p in link_problems(tree, broken_links(site_dir))]
     if tree.context.public:
-        found = leaks(site_dir, index)
+        found = scan_site(site_dir, index)
         lines += [f"leak: {leak}" for leak in found[:SHOWN]]
         if len(found) > SHOWN:
             lines.append(f"leak: ... and {len(found) - SHOWN} more")

@@ -37,14 +37,14 @@ from pymdownx.slugs import slugify
 from ..errors import ContentError, Problem, display_path
 from ..pages.frontmatter import (MarkdownSource, as_html_text, check_authors, known_authors,
                                  read_markdown, staged_front_matter)
-from ..pages.links import internal_links
+from ..pages.links import internal_links, locate_in_source
 from ..pages.previews import MORE, reading_minutes, split_preview
 from ..pages.structured_data import StructuredData, script_json
 from ..pages.templating import MacroEnvironment, PageInfo, load_macros
 from ..site.loading import SiteData, load_site
 from ..documents import make_documents
 from ..documents.share_images import card_path, page_title
-from .context import LATEST, StagedContext, theme_context
+from .context import LATEST, Settings, StagedContext, theme_context
 from .sources import Project
 
 POSTS_DIR = "thinkpieces/posts"
@@ -354,7 +354,7 @@ def _check_page_links(sources: Sources, tree: StagedTree, texts: list[tuple[str,
             if (is_page and link.path in tree.pages) or (is_file and link.path in files) \
                     or not (is_page or is_file):
                 continue
-            line, column = _locate(page.source, link.target)
+            line, column = locate_in_source(page.source.text, link.target)
             hint = (" (member-only pages are not part of the public build)"
                     if link.path in by_path and not by_path[link.path].public else "")
             produced = "" if line else " (in text produced by a macro)"
@@ -363,12 +363,6 @@ def _check_page_links(sources: Sources, tree: StagedTree, texts: list[tuple[str,
                                     f"broken link: no {what} 'docs/{link.path}' for "
                                     f"'{link.target}'{hint}{produced}"))
     return problems
-
-
-def _locate(source: MarkdownSource, target: str) -> tuple[int | None, int | None]:
-    from ..pages.links import locate_in_source
-
-    return locate_in_source(source.text, target)
 
 
 def _assets_for(sources: Sources, context: StagedContext,
@@ -521,7 +515,7 @@ def _write_forked(context: StagedContext, root: Path, link_files: bool) -> Stage
 
 
 def pick_context(sources: Sources, audience: str, cohort_id: str | None, now: dt.datetime,
-                 settings: Any, versioned: bool = False) -> StagedContext:
+                 settings: Settings, versioned: bool = False) -> StagedContext:
     """The context of one audience's build of `cohort_id` (the latest when None)."""
     return StagedContext(sources.site, sources.site.cohort(cohort_id), audience, now, settings,
                          versioned)

@@ -1,6 +1,7 @@
 """Step 3 of the pipeline: check the finished sites, then put them in place together.
 
-- The leak check: no run of member-only words in any file of a public site.
+- The leak check (leakcheck.py, run by run.verify_site): no run of member-only words
+  in any file of a public site.
 - Links and anchors: every relative link, image and file reference in every
   page leads to a file of the same site, and every `#anchor` to an element
   with that id; a broken one is reported at the editor's file and line.
@@ -23,17 +24,11 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem
 from ..pages.links import locate_in_source
-from .leakcheck import Leak, LeakIndex, scan_site
 from .stage import StagedTree
 
 _REF = re.compile(r"""<(a|img|link|script|source)\b[^>]*?\s(href|src)=["']([^"']*)["']""", re.I)
 _ID = re.compile(r"""\sid=["']([^"']+)["']""", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def leaks(site_dir: Path, index: LeakIndex) -> list[Leak]:
-    """Member-only text anywhere in the site at `site_dir`."""
-    return scan_site(site_dir, index)
 
 
 @dataclass(frozen=True)

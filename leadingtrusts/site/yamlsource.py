@@ -156,22 +156,7 @@ def parse_yaml(text: str, file: str, *, first_line: int = 1) -> SourceDocument:
     if first_line != 1:
         text = "\n" * (first_line - 1) + text
     source = SourceMap(file)
-    loader: yaml.SafeLoader = _FastYaml12Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError:
-        loader.dispose()
-        loader = _Yaml12Loader(text)  # slower, but it knows where the mistake began
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as error:
-            raise ContentError([syntax_problem(error, loader, text, file)]) from None
-        except yaml.YAMLError as error:
-            raise ContentError([Problem(file, None, None, "", f"YAML syntax error: {error}")]) from None
-    except yaml.YAMLError as error:
-        raise ContentError([Problem(file, None, None, "", f"YAML syntax error: {error}")]) from None
-    finally:
-        loader.dispose()
+    loader, node = _compose(text, file)
     if node is None:
         return SourceDocument({}, source)
     problems: list[Problem] = []
@@ -179,6 +164,23 @@ def parse_yaml(text: str, file: str, *, first_line: int = 1) -> SourceDocument:
     if problems:
         raise ContentError(problems)
     return SourceDocument(data, source)
+
+
+def _compose(text: str, file: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    """The document's node and its loader: libyaml's parser for a sound file; for one
+    with a mistake, PyYAML's, which remembers where the mistake began."""
+    fast = _FastYaml12Loader(text)
+    try:
+        return fast, fast.get_single_node()
+    except yaml.YAMLError:
+        fast.dispose()
+    loader = _Yaml12Loader(text)
+    try:
+        return loader, loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        raise ContentError([syntax_problem(error, loader, text, file)]) from None
+    except yaml.YAMLError as error:
+        raise ContentError([Problem(file, None, None, "", f"YAML syntax error: {error}")]) from None
 
 
 # --- syntax errors, named where the editor made them ---------------------------
