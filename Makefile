@@ -8,7 +8,7 @@ PY := $(BIN)/python
 INSTALLED := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build check schemas members publish bench chromium system clean
+.PHONY: serve test build check schemas members publish bench bench-members audit chromium wrk checkers postgres system clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ serve: $(INSTALLED) system
 	$(PY) -m leadingtrusts serve
 
 ## test: every test, browser tests in Debian's headless Chromium included
-test: $(INSTALLED) system .venv-properdocs/.installed .venv-zensical/.installed chromium
+test: $(INSTALLED) system .venv-properdocs/.installed .venv-zensical/.installed chromium wrk checkers postgres
 	$(PY) -m pytest
 
 ## build: stage, build and verify site/public and site/members, atomically (a failed build changes nothing)
@@ -63,9 +63,56 @@ members: $(INSTALLED) system
 publish: $(INSTALLED) system
 	$(PY) -m leadingtrusts publish $(if $(COHORT),--cohort $(COHORT))
 
-## bench: the pipeline against a bare Material + blog site with the same thinkpieces, as ratios measured in the same run
-bench: $(INSTALLED) system
+## bench: the pipeline against a bare Material + blog site with the same thinkpieces, as ratios measured in the same run, and page weight
+bench: $(INSTALLED) system chromium
 	$(PY) -m leadingtrusts bench
+
+## bench-members: signed-in page fetches through the gateway (SQLite) against StaticFiles alone, 20 clients, same run
+bench-members: $(INSTALLED) system wrk
+	@[ -f site/members/_gateway/script-hashes.json ] || $(PY) -m leadingtrusts build --audience members
+	$(PY) -m leadingtrusts.gateway.loadbench
+
+# Lighthouse for `make audit` (tools/audit/package.json), pinned in package-lock.json.
+# npm comes from Debian when missing; it runs no install scripts, and Lighthouse
+# drives Debian's chromium: nothing downloads a browser.
+LIGHTHOUSE := tools/audit/node_modules/.installed
+$(LIGHTHOUSE): tools/audit/package.json tools/audit/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	cd tools/audit && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## audit: Lighthouse (as a phone) on the home page, the schedule and a thinkpiece, served gzipped as a host would; scores against the targets
+audit: $(INSTALLED) system chromium $(LIGHTHOUSE)
+	$(PY) -m leadingtrusts.pipeline.audit
+
+# Debian's wrk: the load generator of bench-members (and its test), the same for both sides.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+# The checkers the tests run over built pages (tests/checkers/package.json):
+# axe-core for accessibility and the Nu Html Checker (vnu.jar) for valid HTML,
+# pinned in package-lock.json. npm, and Java for vnu.jar, come from Debian when
+# missing; npm runs no install scripts (vnu-jar's would download a Java runtime).
+CHECKERS := tests/checkers/node_modules/.installed
+checkers: $(CHECKERS)
+$(CHECKERS): tests/checkers/package.json tests/checkers/package-lock.json
+	@{ command -v npm >/dev/null 2>&1 && command -v java >/dev/null 2>&1; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    npm default-jre-headless >/dev/null; }
+	cd tests/checkers && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's PostgreSQL server programs: the gateway tests start a throwaway
+# server of their own (tests/gateway/postgres_server.py); nothing runs as a service.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 # Debian's chromium for the browser tests; Playwright never downloads a browser.
 chromium:

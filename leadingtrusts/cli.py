@@ -99,13 +99,16 @@ def _build(args: argparse.Namespace) -> int:
 def _serve_members(args: argparse.Namespace) -> int:
     """Build the members' site if it is missing or stale, then run the demo gateway."""
     from .gateway.demo import run_demo
+    from .pipeline.csp import SCRIPT_HASHES_FILE
     from .pipeline.run import build
     from .pipeline.sources import Project
 
     project = Project(PROJECT)
     site = Path(args.site_dir) / "members"
     marker = site / "index.html"
-    if not marker.exists() or project.newest_source_time() > marker.stat().st_mtime:
+    # A build without script hashes predates the gateway's CSP: its inline scripts would not run.
+    stale = not (site / SCRIPT_HASHES_FILE).exists()
+    if stale or not marker.exists() or project.newest_source_time() > marker.stat().st_mtime:
         code = build(project, Path(args.site_dir), ("members",))
         if code:
             return code

@@ -1,5 +1,6 @@
 """`make bench` builds generated thinkpieces with the project and with bare Material, and
-prints the ratios against the issue's targets (numbers only: timings are not asserted)."""
+prints the ratios against the issue's targets (numbers only: timings are not asserted),
+then the page weight of the public build: a first view and a first search, in kB."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from leadingtrusts.pipeline.bench import TARGETS, piece_markdown
+from leadingtrusts.pipeline.bench import (FIRST_SEARCH, FIRST_VIEW, FIRST_VIEW_LIMIT_KB, TARGETS,
+                                          piece_markdown)
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"\d+\.\d\d"
@@ -35,6 +37,14 @@ def test_bench_prints_every_ratio_against_its_target_for_each_size():
         for name, kind, limit in TARGETS:
             line = rf"^  {re.escape(name)}\s+{NUMBER}   target {kind} {limit:.2f}: (met|NOT met)$"
             assert re.search(line, block, re.M), block
+        view = re.search(rf"^  {re.escape(FIRST_VIEW)}\s+({NUMBER})   target at most "
+                         rf"{FIRST_VIEW_LIMIT_KB:.2f}: (met|NOT met) \((\d+) requests\)$", block, re.M)
+        search = re.search(rf"^  {re.escape(FIRST_SEARCH)}\s+({NUMBER})   \((\d+) requests; "
+                           rf"the search index ({NUMBER})\)$", block, re.M)
+        assert view and search, block
+        # A page, its styles and Material's script; then the search worker and the index.
+        assert float(view[1]) > 50 and int(view[3]) >= 3, view[0]
+        assert 0 < float(search[3]) < float(search[1]) and int(search[2]) == 2, search[0]
 
 
 def test_generated_pieces_are_long_unique_and_half_member_only():

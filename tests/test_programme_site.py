@@ -85,8 +85,9 @@ def test_deadline_shows_weekday_date_and_time_in_london(project):
 def test_before_the_deadline_the_page_says_how_long_remains(project):
     assert project.build(now="2027-06-11T17:00:00").code == 0
     home = text_of(project.page(""))
-    assert "Applications for Cohort 3 (2027–28) are open" in home
-    assert "That is 2 weeks from the time this page was published" in home
+    assert "Cohort 3 (2027–28): applications open" in home
+    assert ("Apply by Friday 25 June 2027 at 5pm (UK time) "
+            "2 weeks left when this page was published") in home
     assert project.build(now="2027-06-22T12:00:00").code == 0
     assert "That is 3 days from" in text_of(project.page("programme/apply"))
 

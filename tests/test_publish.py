@@ -332,7 +332,7 @@ def test_a_missing_page_anywhere_is_sent_to_the_latest_404_page(published: Publi
     page = show(published.project, "404.html")
     assert 'window.location.replace("/latest/404.html")' in page
     assert '<a href="/latest/">' in page  # for a visitor without JavaScript
-    assert "404 - Not found" in show(published.project, "latest/404.html")  # Material's page
+    assert "Page not found" in show(published.project, "latest/404.html")  # overrides/404.html
     assert "latest/404.html" in published.output
 
 
@@ -458,3 +458,19 @@ def test_branch_leaks_reads_every_file_kind(tmp_path: Path) -> None:
     paths = ["v1/members/index.html", "members/a.html", "v1/membership/index.html",
              "v1/assets/x/members/y.js"]
     assert members_files(paths) == ["members/a.html", "v1/members/index.html"]
+
+
+@pytest.mark.parametrize("version", ["latest", "cohort-3"])
+def test_the_published_search_index_holds_thinkpieces_by_summary_not_full_text(
+        published: Published, version: str) -> None:
+    # mike rebuilds each version with the engine's full index; the branch must carry the
+    # slimmed one, or a visitor's first search downloads every piece's text.
+    docs = json.loads(show(published.project, f"{version}/search/search_index.json"))["docs"]
+    piece = [d for d in docs if d["location"] == "thinkpieces/making-the-case-for-joining-a-thriving-trust/"]
+    assert piece and "honest case to schools" in piece[0]["text"]  # its summary
+    headings = {d["title"] for d in docs if d["location"].startswith("thinkpieces/making-the-case-for-joining-a-thriving-trust/#")}
+    assert "Why a different word" in headings
+    body = "explaining to a school that is weighing its future"
+    assert not any(body in d["text"] for d in docs)
+    # Programme pages keep their full text.
+    assert any("Eligibility" in d["title"] for d in docs)

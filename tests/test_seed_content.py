@@ -97,9 +97,14 @@ def test_a_figure_without_a_source_shows_no_source_line_and_check_lists_it(proje
 
 # --- sample data, said where it is seen -------------------------------------------------
 
+# Where a page gives the deadline: the home page's first-screen card, the apply page's notice.
+DEADLINE_BLOCKS = {"": ('<section class="lt-glance"', "</section>"),
+                   "programme/apply/": ('<div class="admonition info lt-deadline', "</div>")}
+
+
 def test_home_and_apply_pages_say_the_deadline_year_is_a_sample_beside_the_deadline(built):
-    for url in ("", "programme/apply/"):
-        notice = block(built.page(url), '<div class="admonition info lt-deadline', "</div>")
+    for url, (start, end) in DEADLINE_BLOCKS.items():
+        notice = block(built.page(url), start, end)
         text = visible_text(notice)
         assert "Apply by" in text
         assert "The year of this deadline is a sample" in text, url
@@ -111,8 +116,9 @@ def test_a_deadline_without_a_note_shows_none(project):
     assert without_note != text
     project.write("content/cohorts/cohort-3/cohort.yml", without_note)
     assert project.build().code == 0
-    notice = block(project.page(""), '<div class="admonition info lt-deadline', "</div>")
-    assert "Apply by" in notice and "Please note" not in notice and "sample" not in notice
+    for url, (start, end) in DEADLINE_BLOCKS.items():
+        notice = block(project.page(url), start, end)
+        assert "Apply by" in notice and "Please note" not in notice and "sample" not in notice, url
 
 
 def test_invented_member_pieces_say_they_are_samples_on_their_page_and_the_index(built):

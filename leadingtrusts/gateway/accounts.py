@@ -1,44 +1,48 @@
-"""The members' accounts file: argon2id hashes and session epochs, nothing else.
+"""Members' accounts: validation, argon2id hashing and membership end dates,
+on top of the database (storage/).
 
-The file is JSON, kept outside the repository, written only by the `members`
-command and read by every gateway process:
+Before the database, accounts lived in a JSON file (LT_MEMBERS_FILE):
 
     {"version": 1,
      "members": {"ada@example.org": {"password_hash": "$argon2id$...",
                                      "session_epoch": "..."}}}
 
-`session_epoch` is a random token baked into every session cookie; replacing
-it (on password reset) makes every cookie issued before that moment invalid.
+import_accounts_file() copies such a file into the database once, keeping
+every hash, and renames it so nobody goes on editing a file nothing reads.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
+import logging
 import secrets
-import tempfile
-import threading
-from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from .storage import Member, Storage, StorageError
+
+logger = logging.getLogger("leadingtrusts.gateway")
 
 MIN_PASSWORD_LENGTH = 12
 # argon2 pre-hashes any length, but there is no reason to accept megabytes.
 MAX_PASSWORD_LENGTH = 1024
 MAX_EMAIL_LENGTH = 254
-FILE_VERSION = 1
+# Membership dates are the programme's dates, and the programme is in England.
+PROGRAMME_TIMEZONE = ZoneInfo("Europe/London")
+IMPORTED_SUFFIX = ".imported"
 
 
 class AccountError(ValueError):
-    """A request the accounts file cannot satisfy; str() is a one-line reason."""
+    """A request the accounts cannot satisfy; str() is a one-line reason."""
 
 
 class AccountsFileError(AccountError):
-    """The accounts file exists but cannot be understood."""
+    """The old JSON accounts file exists but cannot be understood."""
 
 
 def normalise_email(email: str) -> str:
@@ -48,7 +52,7 @@ def normalise_email(email: str) -> str:
 def validate_email(email: str) -> str:
     """Return the normalised email, or raise AccountError.
 
-    Deliberately loose: the file is maintained by the programme team, so this
+    Deliberately loose: addresses are typed by the programme team, so this
     only catches typos such as a missing @ or a pasted space.
     """
     email = normalise_email(email)
@@ -70,143 +74,127 @@ def validate_password(password: str) -> str:
     return password
 
 
+def programme_today() -> date:
+    return datetime.now(PROGRAMME_TIMEZONE).date()
+
+
+def access_ended(access_ends: date | None, today: date | None = None) -> bool:
+    """True from the end date on: access_ends is the first day without access."""
+    return access_ends is not None and (today or programme_today()) >= access_ends
+
+
 class AccountStore:
-    """Members' accounts in one JSON file, re-read whenever the file changes.
+    """Members' accounts in the database, with passwords hashed by argon2.
 
     `hasher` exists so tests can use cheap argon2 parameters; production uses
     argon2-cffi's defaults (argon2id, RFC 9106 low-memory profile).
     """
 
-    def __init__(self, path: Path | str, hasher: PasswordHasher | None = None) -> None:
-        self.path = Path(path)
+    def __init__(self, storage: Storage, hasher: PasswordHasher | None = None) -> None:
+        self.storage = storage
         self._hasher = hasher or PasswordHasher()
-        # Verified against when the account does not exist, so an unknown email
-        # costs as much time as a wrong password and timing reveals nothing.
+        # Verified against when the account does not exist (or has no
+        # password yet), so an unknown email costs as much time as a wrong
+        # password and timing reveals nothing.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
-        self._members: dict[str, dict[str, str]] = {}
 
     # -- reading -------------------------------------------------------------
 
-    def _load(self) -> dict[str, dict[str, str]]:
-        """Current members, from cache unless the file has changed.
-
-        A stat per call is cheap and means a member removed by the command is
-        refused on their very next request, with no restart. os.replace gives
-        the new file a new inode, so rewrites are noticed even within one
-        mtime tick.
-        """
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            # No file yet means no members: everyone is refused.
-            with self._lock:
-                self._stamp, self._members = None, {}
-            return {}
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        with self._lock:
-            if stamp != self._stamp:
-                self._members = _parse(self.path)
-                self._stamp = stamp
-            return self._members
-
     def list(self) -> list[str]:
-        return sorted(self._load())
+        return [member.email for member in self.storage.list_members()]
 
-    def current_epoch(self, email: str) -> str | None:
-        record = self._load().get(normalise_email(email))
-        return record["session_epoch"] if record else None
+    def members(self) -> list[Member]:
+        return self.storage.list_members()
 
-    def verify(self, email: str, password: str) -> bool:
-        record = self._load().get(normalise_email(email))
-        if record is None or len(password) > MAX_PASSWORD_LENGTH:
+    def get(self, email: str) -> Member | None:
+        return self.storage.get_member(normalise_email(email))
+
+    def verify(self, email: str, password: str) -> Member | None:
+        """The member, if the password is theirs; None otherwise, in the same time."""
+        member = self.get(email)
+        if member is None or member.password_hash is None or len(password) > MAX_PASSWORD_LENGTH:
             with contextlib.suppress(VerificationError, InvalidHashError):
                 self._hasher.verify(self._dummy_hash, password[:MAX_PASSWORD_LENGTH])
-            return False
+            return None
         try:
-            return self._hasher.verify(record["password_hash"], password)
+            self._hasher.verify(member.password_hash, password)
         except (VerificationError, InvalidHashError):
-            return False
+            return None
+        return member
+
+    def hash_password(self, password: str) -> str:
+        """The argon2 hash to store for a new password (validated first)."""
+        return self._hasher.hash(validate_password(password))
 
     # -- writing -------------------------------------------------------------
 
-    def add(self, email: str, password: str) -> None:
+    def add(self, email: str, password: str, *, name: str = "", cohort: str = "",
+            access_ends: date | None = None) -> None:
         email = validate_email(email)
-        validate_password(password)
-        with self._editing() as members:
-            if email in members:
-                raise AccountError(f"{email} already has an account")
-            members[email] = self._record(password)
+        if not self.storage.add_member(email, self.hash_password(password), name=name,
+                                       cohort=cohort, access_ends=access_ends):
+            raise AccountError(f"{email} already has an account")
 
     def remove(self, email: str) -> None:
+        """Delete the account; its sessions end at once."""
         email = normalise_email(email)
-        with self._editing() as members:
-            if email not in members:
-                raise AccountError(f"{email} has no account")
-            del members[email]
+        if not self.storage.remove_member(email):
+            raise AccountError(f"{email} has no account")
 
     def reset_password(self, email: str, password: str) -> None:
+        """Set a new password; every existing session of the member ends."""
         email = normalise_email(email)
-        validate_password(password)
-        with self._editing() as members:
-            if email not in members:
-                raise AccountError(f"{email} has no account")
-            # The new epoch ends every session issued under the old password.
-            members[email] = self._record(password)
-
-    def _record(self, password: str) -> dict[str, str]:
-        return {
-            "password_hash": self._hasher.hash(password),
-            "session_epoch": secrets.token_urlsafe(16),
-        }
-
-    @contextlib.contextmanager
-    def _editing(self) -> Iterator[dict[str, dict[str, str]]]:
-        """Read-modify-write under an exclusive lock, so two commands run at
-        once cannot silently undo each other's change."""
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        password_hash = self.hash_password(password)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            members = _parse(self.path) if self.path.exists() else {}
-            yield members
-            _write_atomically(self.path, {"version": FILE_VERSION, "members": members})
-        finally:
-            os.close(fd)
+            self.storage.set_password(email, password_hash)
+        except StorageError as exc:
+            raise AccountError(str(exc)) from None
+
+    def set_access_ends(self, email: str, access_ends: date | None) -> None:
+        try:
+            self.storage.set_access_ends(normalise_email(email), access_ends)
+        except StorageError as exc:
+            raise AccountError(str(exc)) from None
 
 
-def _parse(path: Path) -> dict[str, dict[str, str]]:
+# -- the old JSON accounts file ---------------------------------------------------
+
+
+def read_accounts_file(path: Path) -> dict[str, str]:
+    """email -> password hash from an old accounts file; AccountsFileError if unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AccountsFileError(f"cannot read accounts file {path}: {exc}") from exc
     members = data.get("members") if isinstance(data, dict) else None
     if not isinstance(members, dict) or not all(
-        isinstance(r, dict)
-        and isinstance(r.get("password_hash"), str)
-        and isinstance(r.get("session_epoch"), str)
-        for r in members.values()
+        isinstance(r, dict) and isinstance(r.get("password_hash"), str) for r in members.values()
     ):
         raise AccountsFileError(f"accounts file {path} is not in the expected format")
-    return {normalise_email(e): r for e, r in members.items()}
+    return {normalise_email(email): record["password_hash"] for email, record in members.items()}
 
 
-def _write_atomically(path: Path, data: object) -> None:
-    # mkstemp creates the file 0600, and os.replace swaps it in whole, so a
-    # gateway reading at the same moment sees the old file or the new one,
-    # never half of one.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def import_accounts_file(storage: Storage, path: Path) -> int | None:
+    """Copy an old accounts file into the database, once; then rename it.
+
+    Returns how many members were added, or None if there was nothing to do.
+    Safe with several processes starting at once: the import is recorded in
+    the same transaction, keyed by the file's absolute path.
+    """
+    if not path.exists():
+        return None
+    hashes = read_accounts_file(path)
+    added = storage.import_password_hashes(hashes, source=str(path.resolve()))
+    imported = path.with_name(path.name + IMPORTED_SUFFIX)
+    if added is None:
+        logger.warning("accounts file %s was imported into the database before; it is ignored "
+                       "(manage members with the `members` command)", path)
+        return None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        path.rename(imported)
+        where = f"renamed to {imported}"
+    except OSError as exc:
+        where = f"left in place (cannot rename it: {exc.strerror})"
+    logger.warning("imported %d of %d members from accounts file %s into the database; the file was %s",
+                   added, len(hashes), path, where)
+    return added

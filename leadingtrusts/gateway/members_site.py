@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from . import cookies
-from .accounts import AccountStore
+from .headers import MembersPolicy
 from .pages import Pages
-from .paths import is_suspicious_path
-from .sessions import COOKIE_NAME, SessionCodec, signed_in_email
+from .paths import is_gateway_path, is_suspicious_path
+from .sessions import COOKIE_NAME
+
+# Who is asking: the signed-in member's email, None for nobody, or a response
+# the gateway gives instead (membership ended, database unavailable, ...).
+Identify = Callable[[Request], Awaitable["str | Response | None"]]
 
 
 class MembersSite:
@@ -25,13 +32,13 @@ class MembersSite:
     valid session not one byte of the build is read, 404.html included.
     """
 
-    def __init__(self, site_dir: Path, codec: SessionCodec, accounts: AccountStore, pages: Pages) -> None:
+    def __init__(self, site_dir: Path, pages: Pages, identify: Identify) -> None:
         # follow_symlink=False: StaticFiles resolves symlinks and refuses any
         # whose target lies outside site_dir.
         self.files = StaticFiles(directory=site_dir, html=True, follow_symlink=False)
-        self.codec = codec
-        self.accounts = accounts
+        self.policy = MembersPolicy(site_dir)
         self.pages = pages
+        self.identify = identify
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,12 +51,39 @@ class MembersSite:
             response = self.pages.message(
                 "Bad request", "That address is not a page on this site.", 400
             )
-        elif signed_in_email(request.cookies.get(COOKIE_NAME), self.codec, self.accounts) is None:
-            response = self._challenge(request)
         else:
-            await self.files(scope, receive, send)
-            return
+            member = await self.identify(request)
+            if isinstance(member, Response):
+                response = member
+            elif is_gateway_path(scope["path"]):
+                # The gateway's own addresses, and the build's _gateway/ folder
+                # of facts for the gateway: never served from the build.
+                response = self.pages.not_found(signed_in=member is not None)
+            elif member is None:
+                response = self._challenge(request)
+            else:
+                found = await self._serve(scope, receive, send)
+                if found is None:
+                    return
+                response = found
         await response(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> Response | None:
+        """Send the file (None), or the gateway's page when the build has no 404.html."""
+        policy = self.policy.current()
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["content-security-policy"] = policy
+            await send(message)
+
+        try:
+            await self.files(scope, receive, send_with_policy)
+        except HTTPException as error:
+            if error.status_code != 404:
+                raise
+            return self.pages.not_found(signed_in=True)
+        return None
 
     def _challenge(self, request: Request) -> Response:
         if request.method in ("GET", "HEAD"):

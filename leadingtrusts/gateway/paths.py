@@ -7,6 +7,8 @@ from urllib.parse import unquote, urlsplit
 
 # Our own pages: sending someone "back" to them after sign-in makes no sense.
 _GATEWAY_PAGES = ("/login", "/logout")
+# Addresses that belong to the gateway itself, never to the members' build.
+GATEWAY_PREFIX = "/_gateway"
 
 
 def safe_next(target: object, default: str = "/") -> str:
@@ -29,6 +31,12 @@ def safe_next(target: object, default: str = "/") -> str:
     if parts.path.rstrip("/") in _GATEWAY_PAGES:
         return default
     return target
+
+
+def is_gateway_path(path: str) -> bool:
+    """True for the gateway's own addresses, however the slashes are doubled."""
+    segments = [segment for segment in path.split("/") if segment]
+    return bool(segments) and segments[0].lower() == GATEWAY_PREFIX.strip("/")
 
 
 def is_suspicious_path(path: str, raw_path: bytes | None = None) -> bool:

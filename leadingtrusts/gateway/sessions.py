@@ -1,64 +1,69 @@
-"""Signed session cookies.
+"""Server-side sessions.
 
-The cookie carries {email, epoch}, signed and timestamped with the session
-key. Nothing is kept server-side, so any number of gateway processes sharing
-the key and the accounts file accept each other's sessions. Revocation works
-through the accounts file: a session counts only while its account exists and
-its epoch is the account's current one.
+The cookie carries only a random session id; the database keeps its SHA-256
+with the member, when it started, when it was last used and from where.
+Ending a session deletes its row, so a copied cookie stops working at once
+in every gateway process. A session ends after `max_age` seconds whatever
+happens, after `idle_timeout` seconds unused, when its member signs out (of
+this device or all of them), is removed, gets a new password, or reaches the
+end date of their membership.
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
+from datetime import date
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-
-from .accounts import AccountStore
+from .accounts import access_ended
+from .storage import ActiveSession, Storage
 
 COOKIE_NAME = "lt_session"
-# A salt per purpose, so a CSRF token can never be replayed as a session.
-_SALT = "leadingtrusts.gateway.session"
+# last_seen is written at most this often per session, so that most page
+# fetches cost one indexed read and no write; the idle timeout is exact to
+# within this many seconds.
+TOUCH_INTERVAL = 60
 
 
 @dataclass(frozen=True)
-class Session:
+class MembershipEnded:
+    """The cookie was good, but the member's access ended on `ended_on`."""
+
     email: str
-    epoch: str
+    ended_on: date
 
 
-class SessionCodec:
-    def __init__(self, secret_key: str, max_age: int) -> None:
+class Sessions:
+    def __init__(self, storage: Storage, *, max_age: int, idle_timeout: int) -> None:
+        self.storage = storage
         self.max_age = max_age
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self.idle_timeout = idle_timeout
 
-    def issue(self, email: str, epoch: str) -> str:
-        return self._serializer.dumps({"email": email, "epoch": epoch})
+    def start(self, email: str, address: str) -> str:
+        """A new session; returns the cookie value."""
+        return self.storage.create_session(email, address, max_age=self.max_age)
 
-    def read(self, token: str | None) -> Session | None:
-        """The session in a cookie value, or None if it is forged, altered,
-        expired or malformed. Does not consult the accounts file."""
-        if not token:
-            return None
-        try:
-            # SignatureExpired is a BadSignature, so expiry lands here too.
-            data = self._serializer.loads(token, max_age=self.max_age)
-        except BadSignature:
-            return None
-        if not isinstance(data, dict):
-            return None
-        email, epoch = data.get("email"), data.get("epoch")
-        if not isinstance(email, str) or not isinstance(epoch, str):
-            return None
-        return Session(email=email, epoch=epoch)
+    def check(self, cookie: str | None) -> ActiveSession | MembershipEnded | None:
+        """The session a cookie value belongs to, if it is still good right now.
 
+        A session whose member's access has ended is ended here and reported
+        as MembershipEnded, so the page can say why."""
+        if not cookie:
+            return None
+        session = self.storage.active_session(cookie, idle_timeout=self.idle_timeout,
+                                              touch_after=TOUCH_INTERVAL)
+        if session is not None and access_ended(session.access_ends):
+            self.storage.end_sessions(session.email)
+            return MembershipEnded(session.email, session.access_ends)  # type: ignore[arg-type]
+        return session
 
-def signed_in_email(token: str | None, codec: SessionCodec, accounts: AccountStore) -> str | None:
-    """The member a cookie value belongs to, if it is still good right now."""
-    session = codec.read(token)
-    if session is None:
-        return None
-    current = accounts.current_epoch(session.email)
-    if current is None or not hmac.compare_digest(current, session.epoch):
-        return None
-    return session.email
+    def member(self, cookie: str | None) -> str | None:
+        """The signed-in member's email, or None."""
+        session = self.check(cookie)
+        return session.email if isinstance(session, ActiveSession) else None
+
+    def end(self, cookie: str | None) -> str | None:
+        """End this session; return whose it was."""
+        return self.storage.end_session(cookie) if cookie else None
+
+    def end_all(self, email: str) -> int:
+        return self.storage.end_sessions(email)

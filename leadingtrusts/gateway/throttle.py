@@ -1,78 +1,62 @@
-"""Sliding-window counter of failed sign-ins.
+"""Growing delays after failed sign-ins, kept in the shared database.
 
-The counts live in this process's memory only: each gateway process (or
-uvicorn worker) keeps its own, and a restart forgets them. With N processes
-behind a load balancer an attacker gets up to N times the limit; that still
-turns an online guessing attack from millions of tries into dozens. A shared
-store (e.g. Redis) would be needed to make the limit exact.
+Failures are counted per client address and per account-and-address pair,
+never per account alone: counting per account would let anyone lock a member
+out by guessing wrong five times. So someone guessing a member's password
+from elsewhere is slowed down more and more, while the member, signing in
+from their own address, is not delayed at all.
+
+After `limit` failures each further attempt from that key must wait
+1, 2, 4, 8... seconds after the previous failure, up to `max_delay`; a key
+left alone for `window` seconds beyond its wait starts afresh (so even at
+the longest wait, a guesser gets one try per max_delay, not a fresh run of
+`limit` tries). All gateway processes share the counts through the database.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 
-# Bound on remembered keys, so spraying random emails cannot grow memory
-# without limit. When full, the least recently failed key is forgotten.
-MAX_KEYS = 100_000
+from .storage import Storage
 
 
-class FailureThrottle:
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
+class LoginThrottle:
+    def __init__(self, storage: Storage, *, pair_limit: int, address_limit: int,
+                 max_delay: int, window: int) -> None:
+        self.storage = storage
+        self.pair_limit = pair_limit
+        self.address_limit = address_limit
+        self.max_delay = max_delay
         self.window = window
-        self.clock = clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float] | None:
-        stamps = self._failures.get(key)
-        if stamps is None:
-            return None
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        if not stamps:
-            del self._failures[key]
-            return None
-        return stamps
+    def begin(self, email: str, address: str) -> int:
+        """Seconds to wait before this attempt may be made; 0 means go ahead.
 
-    def retry_after(self, key: str) -> int:
-        """Seconds until `key` may try again; 0 if it may try now."""
-        with self._lock:
-            now = self.clock()
-            stamps = self._recent(key, now)
-            if stamps is None or len(stamps) < self.limit:
-                return 0
-            # The attempt becomes possible once enough old failures slide out.
-            unblock_at = stamps[len(stamps) - self.limit] + self.window
-            return max(1, math.ceil(unblock_at - now))
+        A permitted attempt is counted as a failure before the password is
+        checked (so parallel guesses cannot slip in under the limit), and
+        withdrawn by succeeded()."""
+        wait = self.storage.begin_attempt(
+            [_address_key(address), _pair_key(email, address)], self.delay,
+            quiet=self.window, keep_for=self.max_delay + self.window,
+        )
+        return math.ceil(wait) if wait > 0 else 0
 
-    def record_failure(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            stamps = self._recent(key, now) or deque()
-            stamps.append(now)
-            # Only the last `limit` failures ever matter.
-            while len(stamps) > self.limit:
-                stamps.popleft()
-            self._failures[key] = stamps
-            self._failures.move_to_end(key)
-            while len(self._failures) > MAX_KEYS:
-                self._failures.popitem(last=False)
+    def succeeded(self, email: str, address: str) -> None:
+        self.storage.clear_failures(_pair_key(email, address))
+        self.storage.forgive_failure(_address_key(address))
 
-    def forgive_one(self, key: str) -> None:
-        """Withdraw the most recent failure (recorded before an attempt that
-        then succeeded)."""
-        with self._lock:
-            stamps = self._failures.get(key)
-            if stamps:
-                stamps.pop()
-                if not stamps:
-                    del self._failures[key]
+    def delay(self, key: str, failures: int) -> float:
+        """Seconds a key with this many failures waits after its last one."""
+        limit = self.pair_limit if key.startswith("pair:") else self.address_limit
+        if failures < limit:
+            return 0
+        # Capping the exponent first keeps 2**n small for huge counts.
+        return min(2.0 ** min(failures - limit, 32), self.max_delay)
 
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+
+def _address_key(address: str) -> str:
+    return f"address:{address}"
+
+
+def _pair_key(email: str, address: str) -> str:
+    return f"pair:{address} {email}"

@@ -15,8 +15,14 @@ paragraph) and builds them twice, on the same machine in the same run:
 Each build's wall-clock time, CPU time (the child and everything it waited
 for) and peak memory are recorded, and the ratios are printed against the
 targets of the issue. Machines differ and a shared one is noisy, so only the
-ratios mean anything; `--repeat` keeps the fastest of several runs. It is a
-benchmark, not a test: it prints, and exits 0 unless a build failed.
+ratios mean anything; `--repeat` keeps the fastest of several runs.
+
+Then the page weight of the project's public build (issue 10, weight.py):
+the bytes, compressed as a static host sends them, of the home page's first
+view (every request it makes) and of what a first search then downloads.
+Bytes do not depend on the machine, so these are absolute numbers.
+
+It is a benchmark, not a test: it prints, and exits 0 unless a build failed.
 """
 
 from __future__ import annotations
@@ -36,10 +42,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from .sources import Project
+
+if TYPE_CHECKING:  # weight.py imports Starlette: not in the measured build's child process
+    from .weight import PageWeight
 
 POSTS = Path("docs/thinkpieces/posts")
 AUTHORS = Path("docs/thinkpieces/.authors.yml")
@@ -79,6 +89,10 @@ TARGETS = (  # (ratio line, target kind, limit)
     ("public build / bare, peak memory", "at most", 1.5),
     ("staging alone, both audiences, seconds", "under", 1.0),
 )
+FIRST_VIEW = "home page, first view, kB compressed"
+FIRST_VIEW_LIMIT_KB = 100.0  # issue 10: every request of the first view included
+FIRST_SEARCH = "first search adds, kB compressed"
+SEARCH_INDEX = "/search/search_index.json"
 
 
 @dataclass
@@ -287,7 +301,7 @@ def ratios(bare: Measured, public: Measured, both: Measured) -> list[tuple[str, 
 
 
 def report(pieces: int, bare: Measured, public: Measured, both: Measured,
-           first: Measured) -> None:
+           first: Measured, weight: PageWeight) -> None:
     """Print one size's measurements and its ratios against the targets."""
     print(f"\n{pieces} generated thinkpieces ({pieces // 2} member-only), about 2,000 words each "
           f"(load average {os.getloadavg()[0]:.2f}, these builds included)")
@@ -306,19 +320,36 @@ def report(pieces: int, bare: Measured, public: Measured, both: Measured,
               f"{'met' if met else 'NOT met'}")
     print(f"  {'first public build (empty cache) / bare, CPU':<42}{first.cpu / bare.cpu:8.2f}"
           "   (share images and the PDF drawn; later builds reuse them)")
+    report_weight(weight)
 
 
-def run_size(root: Path, tmp: Path, pieces: int, repeat: int) -> tuple[Measured, ...]:
+def report_weight(weight: PageWeight) -> None:
+    """Print the page weight of the public build against the issue's target."""
+    view = weight.first_view_bytes / 1000
+    print(f"  {FIRST_VIEW:<42}{view:8.2f}   target at most {FIRST_VIEW_LIMIT_KB:.2f}: "
+          f"{'met' if view <= FIRST_VIEW_LIMIT_KB else 'NOT met'} "
+          f"({len(weight.first_view)} requests)")
+    index = sum(sent.size for sent in weight.first_search if sent.path.endswith(SEARCH_INDEX))
+    print(f"  {FIRST_SEARCH:<42}{weight.first_search_bytes / 1000:8.2f}   "
+          f"({len(weight.first_search)} requests; the search index {index / 1000:.2f})")
+
+
+def run_size(root: Path, tmp: Path, pieces: int, repeat: int
+             ) -> tuple[Measured, Measured, Measured, Measured, PageWeight]:
     """The first build (empty cache), then the fastest of `repeat` rounds of the three
-    builds at one size (by wall clock)."""
+    builds at one size (by wall clock), then the page weight of the last public build."""
+    from .weight import page_weight
+
     project = project_copy(root, tmp / f"project-{pieces}", pieces)
     bare = bare_site(root, tmp / f"bare-{pieces}", pieces)
     first = measure_project(project, ("public",), cold=True)
     rounds = [(measure_bare(bare), measure_project(project, ("public",)),
                measure_project(project, ("public", "members"))) for _ in range(repeat)]
+    weight = page_weight(project / "site" / "public")
     shutil.rmtree(project)
     shutil.rmtree(bare)
-    return (*(min((r[i] for r in rounds), key=lambda m: m.wall) for i in range(3)), first)
+    fastest = (min((r[i] for r in rounds), key=lambda m: m.wall) for i in range(3))
+    return (*fastest, first, weight)
 
 
 def main(args: argparse.Namespace) -> int:

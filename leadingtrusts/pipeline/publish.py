@@ -40,6 +40,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -50,6 +51,7 @@ from .context import DEPLOYMENT_FILE, ENVIRONMENT, LATEST, Settings, build_time
 from .leakcheck import Leak, LeakIndex, built_file_text, find_leaks
 from .sources import BUILD_CODE, SITE_SOURCES, Project
 from .run import BuildFailed, build_trees
+from .search_index import INDEX as SEARCH_INDEX
 from .stage import MEMBERS_DIR, Sources, StagedTree, pick_context, read_sources, write_tree
 
 ALIAS_TYPE = "copy"
@@ -99,8 +101,9 @@ def _git(repo: Path, *args: str, input: bytes | None = None, check: bool = True,
     return result
 
 
-def _git_text(repo: Path, *args: str, input: bytes | None = None) -> str:
-    return _git(repo, *args, input=input).stdout.decode("utf-8").strip()
+def _git_text(repo: Path, *args: str, input: bytes | None = None,
+              env: dict[str, str] | None = None) -> str:
+    return _git(repo, *args, input=input, env=env).stdout.decode("utf-8").strip()
 
 
 def _branch_commit(repo: Path, branch: str) -> str | None:
@@ -273,26 +276,55 @@ def root_404_page(settings: Settings, sources: Sources) -> bytes:
                               undefined=StrictUndefined, keep_trailing_newline=True)
     page = environment.get_template("root-404.html").render(
         programme=sources.site.programme, home=f"{root}{LATEST}/",
-        not_found=f"{root}{LATEST}/{ROOT_404}")
+        not_found=f"{root}{LATEST}/{ROOT_404}", sections=navigation_links(sources))
     return page.encode("utf-8")
 
 
-def _commit_root_file(repo: Path, branch: str, name: str, data: bytes,
-                      env: dict[str, str]) -> bool:
-    """Commit `data` as `name` at the top of `branch` unless it is there already (mike
-    has no way to add a file of our own); whether a commit was made."""
+def navigation_links(sources: Sources) -> list[tuple[str, str]]:
+    """(label, address within a version) of each page in mkdocs.yml's `nav` but the
+    home page, in its order: the root 404 page's ways back for a visitor without
+    JavaScript."""
+    urls = {page.docs_path: page.url for page in sources.pages}
+    links: list[tuple[str, str]] = []
+
+    def walk(entries: list[Any]) -> None:
+        for entry in entries:
+            for label, target in (entry.items() if isinstance(entry, dict) else [(None, entry)]):
+                if isinstance(target, list):
+                    walk(target)
+                elif urls.get(target):
+                    links.append((label or urls[target], urls[target]))
+
+    walk(sources.engine_config.get("nav") or [])
+    return links
+
+
+def _commit_files(repo: Path, branch: str, files: dict[str, bytes], message: str,
+                  env: dict[str, str], *, onto: str | None = None) -> bool:
+    """Commit `files` (branch path -> bytes) on top of `branch` (mike has no way to add
+    or replace a file of our own); whether the branch moved. With `onto`, the branch's
+    last commit (mike's, made on top of `onto`) is replaced by one with the files in it,
+    or dropped when the result is `onto`'s tree: publishing an unchanged site then
+    still makes no commit. A throw-away git index leaves the repository's own alone."""
     head = _branch_commit(repo, branch)
     assert head is not None, "mike has deployed, so the branch exists"
-    blob = _git_text(repo, "hash-object", "-w", "--stdin", input=data)
-    entries = [e for e in _git(repo, "ls-tree", "-z", head).stdout.decode("utf-8").split("\0") if e]
-    if f"100644 blob {blob}\t{name}" in entries:
-        return False
-    entries = [e for e in entries if e.split("\t", 1)[1] != name] + [f"100644 blob {blob}\t{name}"]
-    tree = _git_text(repo, "mktree", "-z", input="".join(f"{e}\0" for e in entries).encode())
-    commit = _git(repo, "commit-tree", tree, "-p", head, "-m",
-                  f"Root {name}: send visitors to {LATEST}/{name}", env=env).stdout.decode().strip()
-    _git(repo, "update-ref", "-m", f"leadingtrusts publish: {name}", f"refs/heads/{branch}",
-         commit, head)
+    with tempfile.TemporaryDirectory(prefix="leadingtrusts-index-") as folder:
+        index_env = {**env, "GIT_INDEX_FILE": str(Path(folder) / "index")}
+        _git(repo, "read-tree", head, env=index_env)
+        for name, data in files.items():
+            blob = _git_text(repo, "hash-object", "-w", "--stdin", input=data)
+            _git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{name}",
+                 env=index_env)
+        tree = _git_text(repo, "write-tree", env=index_env)
+    parent = onto if onto is not None and onto != head else head
+    if tree == _tree(repo, parent):
+        _set_branch(repo, branch, parent)
+        return parent != head
+    if parent != head:  # keep mike's message: it says which version was deployed
+        message = _git_text(repo, "log", "-1", "--format=%B", head)
+    commit = _git(repo, "commit-tree", tree, "-p", parent, "-m", message,
+                  env=env).stdout.decode().strip()
+    _git(repo, "update-ref", "-m", "leadingtrusts publish", f"refs/heads/{branch}", commit, head)
     return True
 
 
@@ -378,7 +410,7 @@ def _deploy_each(project: Path, repo: Path, outcome: Outcome, sources: Sources,
         # The stage writes this version's public tree; mike builds it into the
         # tree's own site/ folder, never into the project's site/ (which holds
         # the last good public and members' builds).
-        tree = _verified_tree(project, sources, cohort, now, settings)
+        tree, search_index = _verified_tree(project, sources, cohort, now, settings)
         config = ["--config-file", str(tree.config_file)]
         aliases = [LATEST] if cohort is latest else []
         before = _branch_commit(repo, branch)
@@ -388,19 +420,27 @@ def _deploy_each(project: Path, repo: Path, outcome: Outcome, sources: Sources,
         if code != 0:
             raise PublishError(f"building {cohort.id} ({cohort.title}) failed "
                                f"(mike deploy exited with {code}); see the errors above")
+        # mike built the tree again, with the engine's full search index; put back
+        # the slimmed one the verified build made (pipeline/search_index.py).
+        _commit_files(repo, branch, {f"{version}/{SEARCH_INDEX}": search_index
+                                     for version in (cohort.id, *aliases)},
+                      f"{cohort.id}: thinkpieces in the search index by summary", env,
+                      onto=before)
         outcome.deployed.append(Deployed(cohort, aliases,
                                          _branch_commit(repo, branch) != before))
     if any(LATEST in v.get("aliases", []) for v in _versions(repo, branch)):
         code = _mike(project, env, "set-default", *config, *git_options, LATEST)
         if code != 0:
             raise PublishError(f"mike set-default {LATEST} exited with {code}")
-        _commit_root_file(repo, branch, ROOT_404, root_404_page(settings, sources), env)
+        _commit_files(repo, branch, {ROOT_404: root_404_page(settings, sources)},
+                      f"Root {ROOT_404}: send visitors to {LATEST}/{ROOT_404}", env)
 
 
 def _verified_tree(project: Path, sources: Sources, cohort: Cohort, now: dt.datetime,
-                   settings: Settings) -> StagedTree:
+                   settings: Settings) -> tuple[StagedTree, bytes]:
     """Stage one version and prove it with a full build (engine warnings, links, leaks)
-    before mike builds it again for the branch: mike itself checks nothing."""
+    before mike builds it again for the branch (mike itself checks nothing); the tree,
+    and the verified build's search index."""
     name = f"publish-{cohort.id}"
     failed = f"building {cohort.id} ({cohort.title}) failed"
     try:
@@ -408,6 +448,7 @@ def _verified_tree(project: Path, sources: Sources, cohort: Cohort, now: dt.date
         tree = write_tree(sources, context, Project(project).stage_dir(name))
         with tempfile.TemporaryDirectory(prefix="leadingtrusts-verify-") as out:
             build_trees(Project(project), {name: tree}, sources.member_texts(), Path(out))
+            search_index = (Path(out) / name / SEARCH_INDEX).read_bytes()
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -416,7 +457,7 @@ def _verified_tree(project: Path, sources: Sources, cohort: Cohort, now: dt.date
         for line in error.lines:
             print(line, file=sys.stderr)
         raise PublishError(f"{failed}; see the errors above") from None
-    return tree
+    return tree, search_index
 
 
 def _summary(outcome: Outcome, repo: Path) -> str:

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from ..errors import ContentError
 from .context import AUDIENCES, Settings, build_time
+from .csp import write_script_hashes
 from .engine import start_build
 from .leakcheck import LeakIndex, scan_site
+from .search_index import slim_search_index
 from .sources import Project
 from .stage import MemberText, StagedTree, pick_context, read_sources, stage
 from .verify import broken_links, link_problems, swap_into_place
@@ -84,8 +86,11 @@ def build_trees(project: Project, trees: dict[str, StagedTree], member_texts: li
                              f"(exit code {result.code}, {len(result.complaints)} warning(s))")
                 continue
             verifying = time.perf_counter()
+            slim_search_index(builds[name], tree.pages)
             link_files(tree.linked_files, builds[name])
             lines += verify_site(tree, builds[name], index)
+            if not tree.context.public:  # served by the gateway, which sends a CSP
+                write_script_hashes(builds[name])
             timings.verify += time.perf_counter() - verifying
         if lines:
             raise BuildFailed(lines)

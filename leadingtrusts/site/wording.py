@@ -7,6 +7,7 @@ on for every template and macro), so nothing here builds HTML.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from . import schema
@@ -21,6 +22,11 @@ def money(price: schema.Price) -> str:
 def long_date(day: dt.date) -> str:
     """2027-06-25 -> 'Friday 25 June 2027'."""
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def short_date(day: dt.date) -> str:
+    """2027-10-28 -> 'Thu 28 Oct' (a schedule row; its term names the year)."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def clock(moment: dt.time | dt.datetime) -> str:
@@ -54,6 +60,34 @@ def session_heading(session: schema.Session) -> str:
     if label.lower() in session.title.lower():
         return session.title
     return f"{label[:1].upper()}{label[1:]}: {session.title}"
+
+
+# The schema asks every in-person session for a place, so while a venue is not
+# fixed editors write so in words ("Venue to be confirmed", "TBC"). A row then
+# names no venue, and the schedule says once what is still to be confirmed.
+_PLACE_TO_BE_CONFIRMED = re.compile(r"\b(?:to be (?:confirmed|announced|arranged)|tb[cad])\b", re.I)
+
+
+def confirmed_place(session: schema.Session) -> str:
+    """Where an in-person session happens, or '' while it is online or to be confirmed."""
+    place = (session.place or "").strip()
+    if session.online or _PLACE_TO_BE_CONFIRMED.search(place):
+        return ""
+    return place
+
+
+def still_to_confirm(cohort: Cohort) -> str:
+    """'Still to be confirmed: the venues of 17 sessions and the hosts of 10 CEO visits.',
+    or '' once every venue and visit host is known."""
+    venues = sum(not s.online and not confirmed_place(s) for s in cohort.sessions)
+    hosts = sum(s.kind == schema.SessionKind.ceo_visit and not s.host for s in cohort.sessions)
+    parts = []
+    if venues:
+        parts.append(f"the {'venue' if venues == 1 else 'venues'} of {_plural(venues, 'session')}")
+    if hosts:
+        visits = f"{hosts} {kind_label(schema.SessionKind.ceo_visit, hosts)}"
+        parts.append(f"the {'host' if hosts == 1 else 'hosts'} of {visits}")
+    return f"Still to be confirmed: {' and '.join(parts)}." if parts else ""
 
 
 def count_of(cohort: Cohort, kind: schema.SessionKind | str) -> str:
@@ -106,8 +140,11 @@ class DeadlineStatus:
 FILTERS = {
     "money": money,
     "long_date": long_date,
+    "short_date": short_date,
     "clock": clock,
     "time_range": time_range,
     "kind_label": kind_label,
     "session_heading": session_heading,
+    "confirmed_place": confirmed_place,
+    "still_to_confirm": still_to_confirm,
 }

@@ -35,6 +35,6 @@ def test_home_and_schedule_show_the_figures_from_content(built, page, serve_dir)
     assert f"{webinars}\nwebinars" in counts or f"{webinars} webinars" in counts
     first = sessions[0]
     assert page.get_by_text(first["title"]).first.is_visible()
-    assert page.locator("h2", has_text="Autumn term 2027").is_visible()
+    assert page.locator("h3", has_text="Autumn term 2027").is_visible()
 
     assert hosts == {"127.0.0.1"}, f"the pages contacted {hosts - {'127.0.0.1'}}"

@@ -1,8 +1,13 @@
-"""Shared fixtures: a fake members' build, an accounts file, a gateway."""
+"""Shared fixtures: a fake members' build, a database, a gateway.
+
+Every test using the database runs twice: on SQLite and on a real PostgreSQL
+server the tests start themselves (postgres_server.py).
+"""
 
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,8 +22,35 @@ from argon2 import PasswordHasher  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from leadingtrusts.gateway import AccountStore, GatewaySettings, create_app  # noqa: E402
+from leadingtrusts.gateway.audit import AuditLog  # noqa: E402
+from leadingtrusts.gateway.storage import Storage, open_storage  # noqa: E402
 
 from .helpers import FAKE_BUILD, HTTPS_BASE, MEMBER, OUTSIDE_SECRET, PASSWORD, SESSION_KEY, Site  # noqa: E402
+from .postgres_server import PostgresServer  # noqa: E402
+
+BACKENDS = ["sqlite", "postgresql"]
+# A database with every migration applied, copied for each PostgreSQL test.
+PG_TEMPLATE = "lt_template"
+
+
+class MovableClock:
+    """The real time, plus however far a test has moved it on."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture(autouse=True)
+def _no_real_state_dir(tmp_path_factory, monkeypatch) -> None:
+    """Defaults (database, audit log) land in a temporary directory, never in
+    the developer's ~/.local/state."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
 @pytest.fixture(scope="session")
@@ -44,32 +76,85 @@ def site(tmp_path: Path) -> Site:
     return Site(root=root, files=dict(FAKE_BUILD), outside_secret=outside)
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One server for the whole run, started only if a PostgreSQL test runs."""
+    server = PostgresServer()
+    try:
+        server.start()
+        template_url = server.url(PG_TEMPLATE)
+        import psycopg
+
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{PG_TEMPLATE}"')
+        open_storage(template_url).close()
+        yield server
+    finally:
+        server.cleanup()
+
+
 @pytest.fixture
-def accounts(tmp_path: Path, fast_hasher: PasswordHasher) -> AccountStore:
-    store = AccountStore(tmp_path / "private" / "members.json", hasher=fast_hasher)
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'private' / 'gateway.sqlite3'}"
+    return request.getfixturevalue("postgres_server").create_database(template=PG_TEMPLATE)
+
+
+@pytest.fixture
+def storage(database_url: str, clock: MovableClock) -> Storage:
+    opened = open_storage(database_url, clock=clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def accounts(storage: Storage, fast_hasher: PasswordHasher) -> AccountStore:
+    store = AccountStore(storage, hasher=fast_hasher)
     store.add(MEMBER, PASSWORD)
     return store
 
 
 @pytest.fixture
-def settings(site: Site, accounts: AccountStore) -> GatewaySettings:
+def audit_path(tmp_path: Path) -> Path:
+    return tmp_path / "private" / "audit.jsonl"
+
+
+@pytest.fixture
+def audit(audit_path: Path) -> AuditLog:
+    """The gateway's audit log, to read back what it recorded."""
+    return AuditLog(audit_path)
+
+
+@pytest.fixture
+def settings(site: Site, database_url: str, audit_path: Path) -> GatewaySettings:
     return GatewaySettings(
         site_dir=site.root,
-        members_file=accounts.path,
+        database_url=database_url,
+        audit_log=audit_path,
         session_key=SESSION_KEY,
         production=True,
+        # The gateway's address: the only Host it answers besides loopback.
+        members_url=HTTPS_BASE + "/",
     )
 
 
 @pytest.fixture
-def make_client(settings: GatewaySettings, accounts: AccountStore, fast_hasher: PasswordHasher):
-    """make_client(base_url=..., **settings overrides) -> TestClient."""
+def make_client(settings: GatewaySettings, accounts: AccountStore):
+    """make_client(base_url=..., **settings overrides) -> TestClient.
+
+    Every client shares the test's database, like gateway processes sharing
+    one; settings.database_url is not opened again."""
     clients: list[TestClient] = []
 
-    def make(base_url: str = HTTPS_BASE, **overrides) -> TestClient:
-        app = create_app(replace(settings, **overrides),
-                         accounts=AccountStore(accounts.path, hasher=fast_hasher))
-        client = TestClient(app, base_url=base_url, follow_redirects=False)
+    def make(base_url: str = HTTPS_BASE, *, peer: str = "testclient", **overrides) -> TestClient:
+        # peer: the client address the gateway sees (e.g. to sign in from two networks).
+        app = create_app(replace(settings, **overrides), accounts=accounts)
+        client = TestClient(app, base_url=base_url, follow_redirects=False, client=(peer, 50000))
         clients.append(client)
         return client
 

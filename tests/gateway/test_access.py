@@ -199,12 +199,3 @@ def test_websocket_to_the_build_is_closed(client):
     with pytest.raises(WebSocketDisconnect):
         with client.websocket_connect("/thinkpieces/x/"):
             pass
-
-
-def test_unreadable_accounts_file_fails_closed(make_client, accounts):
-    client = signed_in_client(make_client)
-    accounts.path.write_text("{corrupted")
-    response = client.get("/thinkpieces/x/")
-    assert response.status_code == 503
-    assert_no_members_bytes(response.content)
-    assert response.headers["cache-control"] == "no-store"

@@ -1,4 +1,4 @@
-"""The `members` command group."""
+"""The `members` command group (run against both database backends)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,22 @@ import sys
 import pytest
 
 from leadingtrusts.gateway import AccountStore, cli
+from leadingtrusts.gateway.audit import AuditLog
+from leadingtrusts.gateway.storage import open_storage
 
 from .conftest import ROOT
 
 
 @pytest.fixture
-def members_file(tmp_path, monkeypatch, fast_hasher):
+def database(database_url, tmp_path, monkeypatch, fast_hasher):
+    """The database the command uses (via LT_DATABASE_URL); yields a store on it."""
     monkeypatch.setattr(cli, "AccountStore", functools.partial(AccountStore, hasher=fast_hasher))
-    path = tmp_path / "private" / "members.json"
-    monkeypatch.setenv("LT_MEMBERS_FILE", str(path))
-    return path
+    monkeypatch.setenv("LT_DATABASE_URL", database_url)
+    monkeypatch.setenv("LT_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    monkeypatch.delenv("LT_MEMBERS_FILE", raising=False)
+    storage = open_storage(database_url)
+    yield AccountStore(storage, fast_hasher)
+    storage.close()
 
 
 def run(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -32,32 +38,81 @@ def run(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str, str
     return code, out, err
 
 
-def test_add_list_remove_reset(members_file, monkeypatch, capsys, fast_hasher):
+def test_add_list_remove_reset(database, monkeypatch, capsys, tmp_path):
     code, out, err = run(monkeypatch, capsys, "members", "add", "Ada@Example.org", "--password-stdin",
                          stdin="a long enough password\n")
     assert (code, err) == (0, "")
     assert "ada@example.org" in out
     run(monkeypatch, capsys, "members", "add", "grace@example.org", "--password-stdin",
         stdin="another long password\n")
+    database.storage.add_invited_member("linus@example.org", cohort="cohort-3")
 
     code, out, _ = run(monkeypatch, capsys, "members", "list")
     assert code == 0
-    assert out.splitlines() == ["ada@example.org", "grace@example.org"]
+    assert out.splitlines() == ["ada@example.org  active", "grace@example.org  active",
+                                "linus@example.org  cohort-3  invited, no password yet"]
 
-    store = AccountStore(members_file, fast_hasher)
+    store = database
     assert store.verify("ada@example.org", "a long enough password")
-    epoch = store.current_epoch("ada@example.org")
+    session = store.storage.create_session("ada@example.org", "203.0.113.1", max_age=3600)
     code, _, _ = run(monkeypatch, capsys, "members", "reset-password", "ada@example.org",
                      "--password-stdin", stdin="the replacement password\n")
     assert code == 0
     assert store.verify("ada@example.org", "the replacement password")
     assert not store.verify("ada@example.org", "a long enough password")
-    assert store.current_epoch("ada@example.org") != epoch
+    assert store.storage.active_session(session, idle_timeout=3600) is None
 
     code, _, _ = run(monkeypatch, capsys, "members", "remove", "grace@example.org")
     assert code == 0
-    assert store.list() == ["ada@example.org"]
-    assert "a long enough password" not in members_file.read_text()
+    assert store.list() == ["ada@example.org", "linus@example.org"]
+    events = [(e["event"], e["account"]) for e in AuditLog(tmp_path / "audit.jsonl").read()]
+    assert events == [("member_added", "ada@example.org"), ("member_added", "grace@example.org"),
+                      ("password_set_by_team", "ada@example.org"), ("member_removed", "grace@example.org")]
+    assert "a long enough password" not in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_sessions_are_listed_and_ended(database, monkeypatch, capsys):
+    database.add("ada@example.org", "a long enough password")
+    storage = database.storage
+    laptop = storage.create_session("ada@example.org", "203.0.113.1", max_age=3600)
+    phone = storage.create_session("ada@example.org", "198.51.100.2", max_age=3600)
+    code, out, _ = run(monkeypatch, capsys, "members", "sessions", "ADA@example.org")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 2 and "from 203.0.113.1" in lines[0] and "from 198.51.100.2" in lines[1]
+    assert "started" in lines[0] and "last seen" in lines[0]
+    assert laptop not in out and phone not in out
+    first_id = lines[0].split()[0]
+
+    code, out, _ = run(monkeypatch, capsys, "members", "sessions", "ada@example.org", "--end", first_id)
+    assert code == 0
+    assert storage.active_session(laptop, idle_timeout=3600) is None
+    assert storage.active_session(phone, idle_timeout=3600) is not None
+
+    code, _, err = run(monkeypatch, capsys, "members", "sessions", "ada@example.org", "--end", first_id)
+    _one_line_error(code, err, "has no session")
+
+    code, out, _ = run(monkeypatch, capsys, "members", "sessions", "ada@example.org", "--end")
+    assert (code, out) == (0, "ended 1 session of ada@example.org\n")
+    assert storage.active_session(phone, idle_timeout=3600) is None
+    code, out, _ = run(monkeypatch, capsys, "members", "sessions", "ada@example.org")
+    assert out == "ada@example.org has no sessions\n"
+
+
+def test_sessions_of_an_unknown_member_is_a_one_line_error(database, monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "members", "sessions", "nobody@example.org")
+    _one_line_error(code, err, "has no account")
+
+
+def test_end_date_is_set_and_cleared(database, monkeypatch, capsys):
+    database.add("ada@example.org", "a long enough password")
+    code, out, _ = run(monkeypatch, capsys, "members", "end-date", "ada@example.org", "2027-07-31")
+    assert (code, out) == (0, "ada@example.org: access ends on 2027-07-31\n")
+    assert str(database.get("ada@example.org").access_ends) == "2027-07-31"
+    code, _, _ = run(monkeypatch, capsys, "members", "end-date", "ada@example.org", "none")
+    assert code == 0 and database.get("ada@example.org").access_ends is None
+    code, _, err = run(monkeypatch, capsys, "members", "end-date", "ada@example.org", "31/07/27")
+    _one_line_error(code, err, "is not a date")
 
 
 def _one_line_error(code: int, err: str, words: str) -> None:
@@ -68,7 +123,7 @@ def _one_line_error(code: int, err: str, words: str) -> None:
     assert "Traceback" not in err
 
 
-def test_duplicate_add_is_a_one_line_error(members_file, monkeypatch, capsys):
+def test_duplicate_add_is_a_one_line_error(database, monkeypatch, capsys):
     run(monkeypatch, capsys, "members", "add", "ada@example.org", "--password-stdin",
         stdin="a long enough password\n")
     code, _, err = run(monkeypatch, capsys, "members", "add", "ADA@example.org", "--password-stdin",
@@ -76,49 +131,49 @@ def test_duplicate_add_is_a_one_line_error(members_file, monkeypatch, capsys):
     _one_line_error(code, err, "already has an account")
 
 
-def test_remove_unknown_is_a_one_line_error(members_file, monkeypatch, capsys):
+def test_remove_unknown_is_a_one_line_error(database, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "members", "remove", "nobody@example.org")
     _one_line_error(code, err, "has no account")
 
 
-def test_reset_unknown_is_a_one_line_error(members_file, monkeypatch, capsys):
+def test_reset_unknown_is_a_one_line_error(database, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "members", "reset-password", "nobody@example.org",
                        "--password-stdin", stdin="a long enough password\n")
     _one_line_error(code, err, "has no account")
 
 
-def test_short_password_is_a_one_line_error(members_file, monkeypatch, capsys):
+def test_short_password_is_a_one_line_error(database, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "members", "add", "ada@example.org", "--password-stdin",
                        stdin="short\n")
     _one_line_error(code, err, "at least 12")
-    assert not members_file.exists()
+    assert database.list() == []
 
 
-def test_bad_email_is_a_one_line_error(members_file, monkeypatch, capsys):
+def test_bad_email_is_a_one_line_error(database, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "members", "add", "not-an-email", "--password-stdin",
                        stdin="a long enough password\n")
     _one_line_error(code, err, "exactly one @")
 
 
-def test_empty_stdin_is_a_one_line_error(members_file, monkeypatch, capsys):
+def test_empty_stdin_is_a_one_line_error(database, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "members", "add", "ada@example.org", "--password-stdin")
     _one_line_error(code, err, "no password")
 
 
-def test_without_a_terminal_the_prompt_is_not_attempted(members_file, monkeypatch, capsys):
+def test_without_a_terminal_the_prompt_is_not_attempted(database, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "members", "add", "ada@example.org",
                        stdin="a long enough password\n")
     _one_line_error(code, err, "--password-stdin")
 
 
-def test_prompt_asks_twice_and_checks_they_match(members_file, monkeypatch, capsys, fast_hasher):
+def test_prompt_asks_twice_and_checks_they_match(database, monkeypatch, capsys, fast_hasher):
     answers = iter(["a long enough password", "a long enough password"])
     monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(answers))
     tty = io.StringIO()
     tty.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr(sys, "stdin", tty)
     assert cli.main(["members", "add", "ada@example.org"]) == 0
-    assert AccountStore(members_file, fast_hasher).verify("ada@example.org", "a long enough password")
+    assert database.verify("ada@example.org", "a long enough password")
 
     answers = iter(["first long password", "second long password"])
     code = cli.main(["members", "reset-password", "ada@example.org"])
@@ -126,36 +181,51 @@ def test_prompt_asks_twice_and_checks_they_match(members_file, monkeypatch, caps
     _one_line_error(code, err, "do not match")
 
 
-def test_password_is_not_accepted_on_the_command_line(members_file, monkeypatch, capsys):
+def test_password_is_not_accepted_on_the_command_line(database, monkeypatch, capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["members", "add", "ada@example.org", "--password", "a long enough password"])
     assert info.value.code == 2
 
 
-def test_members_file_option_overrides_the_environment(members_file, tmp_path, monkeypatch, capsys):
-    other = tmp_path / "elsewhere.json"
-    code, _, _ = run(monkeypatch, capsys, "members", "add", "ada@example.org", "--members-file",
-                     str(other), "--password-stdin", stdin="a long enough password\n")
+def test_database_option_overrides_the_environment(database, tmp_path, monkeypatch, capsys):
+    other = f"sqlite://{tmp_path / 'elsewhere.sqlite3'}"
+    code, _, _ = run(monkeypatch, capsys, "members", "add", "ada@example.org", "--database",
+                     other, "--password-stdin", stdin="a long enough password\n")
     assert code == 0
-    assert other.exists() and not members_file.exists()
-    code, out, _ = run(monkeypatch, capsys, "members", "--members-file", str(other), "list")
-    assert out.splitlines() == ["ada@example.org"]
+    assert database.list() == []
+    code, out, _ = run(monkeypatch, capsys, "members", "--database", other, "list")
+    assert out.splitlines() == ["ada@example.org  active"]
 
 
-def test_no_accounts_file_is_a_one_line_error(monkeypatch, capsys):
-    monkeypatch.delenv("LT_MEMBERS_FILE", raising=False)
+def test_old_accounts_file_is_imported_by_the_first_command(database, tmp_path, monkeypatch, capsys,
+                                                             fast_hasher):
+    old = tmp_path / "members.json"
+    old.write_text(json.dumps({"version": 1, "members": {
+        "ada@example.org": {"password_hash": fast_hasher.hash("a long enough password"),
+                            "session_epoch": "x"}}}))
+    code, out, _ = run(monkeypatch, capsys, "members", "--members-file", str(old), "list")
+    assert (code, out) == (0, "ada@example.org  active\n")
+    assert database.verify("ada@example.org", "a long enough password")
+    assert not old.exists() and old.with_name("members.json.imported").exists()
+
+
+def test_unreachable_database_is_a_one_line_error(monkeypatch, capsys, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("LT_DATABASE_URL", f"sqlite://{blocker / 'db.sqlite3'}")
     code, _, err = run(monkeypatch, capsys, "members", "list")
-    _one_line_error(code, err, "LT_MEMBERS_FILE")
+    _one_line_error(code, err, "cannot open the database")
 
 
-def test_corrupt_accounts_file_is_a_one_line_error(members_file, monkeypatch, capsys):
-    members_file.parent.mkdir(parents=True)
-    members_file.write_text("{oops")
+def test_corrupt_accounts_file_is_a_one_line_error(database, tmp_path, monkeypatch, capsys):
+    old = tmp_path / "members.json"
+    old.write_text("{oops")
+    monkeypatch.setenv("LT_MEMBERS_FILE", str(old))
     code, _, err = run(monkeypatch, capsys, "members", "list")
     _one_line_error(code, err, "cannot read accounts file")
 
 
-def test_serve_without_a_session_key_is_a_one_line_error(members_file, site, monkeypatch, capsys):
+def test_serve_without_a_session_key_is_a_one_line_error(database, site, monkeypatch, capsys):
     monkeypatch.setenv("LT_MEMBERS_SITE", str(site.root))
     monkeypatch.delenv("LT_SESSION_KEY", raising=False)
     monkeypatch.delenv("LT_GATEWAY_MODE", raising=False)
@@ -163,7 +233,7 @@ def test_serve_without_a_session_key_is_a_one_line_error(members_file, site, mon
     _one_line_error(code, err, "LT_SESSION_KEY")
 
 
-def test_serve_runs_uvicorn_with_host_and_port(members_file, site, monkeypatch, capsys):
+def test_serve_runs_uvicorn_with_host_and_port(database, site, monkeypatch, capsys):
     import uvicorn
 
     calls = []
@@ -177,7 +247,7 @@ def test_serve_runs_uvicorn_with_host_and_port(members_file, site, monkeypatch, 
     assert app.state.settings.site_dir == site.root
 
 
-def test_register_plugs_into_someone_elses_parser(members_file, monkeypatch, capsys):
+def test_register_plugs_into_someone_elses_parser(database, monkeypatch, capsys):
     parser = argparse.ArgumentParser(prog="leadingtrusts")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build")
@@ -187,17 +257,19 @@ def test_register_plugs_into_someone_elses_parser(members_file, monkeypatch, cap
     assert args.run(args) == 0
 
 
-def test_project_cli_dispatches_to_the_members_group(members_file, monkeypatch, capsys):
+def test_project_cli_dispatches_to_the_members_group(database, monkeypatch, capsys):
     project_cli = pytest.importorskip("leadingtrusts.cli")
     monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough password\n"))
     assert project_cli.main(["members", "add", "ada@example.org", "--password-stdin"]) == 0
     assert project_cli.main(["members", "list"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "ada@example.org"
+    assert capsys.readouterr().out.splitlines()[-1] == "ada@example.org  active"
 
 
 def test_standalone_module_runs(tmp_path):
-    path = tmp_path / "members.json"
-    env = {**os.environ, "LT_MEMBERS_FILE": str(path), "PYTHONPATH": str(ROOT)}
+    path = tmp_path / "gateway.sqlite3"
+    env = {**os.environ, "LT_DATABASE_URL": f"sqlite://{path}", "PYTHONPATH": str(ROOT),
+           "LT_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
+    env.pop("LT_MEMBERS_FILE", None)
     for module in ("leadingtrusts.gateway.cli", "leadingtrusts.gateway"):
         result = subprocess.run([sys.executable, "-m", module, "members", "list"],
                                 capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
@@ -209,7 +281,9 @@ def test_standalone_module_runs(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "$argon2id$" in json.loads(path.read_text())["members"]["ada@example.org"]["password_hash"]
+    storage = open_storage(f"sqlite://{path}")
+    assert storage.get_member("ada@example.org").password_hash.startswith("$argon2id$")
+    storage.close()
     result = subprocess.run(
         [sys.executable, "-m", "leadingtrusts.gateway", "members", "remove", "nobody@example.org"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,

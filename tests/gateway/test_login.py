@@ -204,21 +204,72 @@ def test_throttle_after_repeated_failures_blocks_even_the_right_password(client)
     assert client.get("/thinkpieces/x/").status_code == 303
 
 
-def test_throttle_is_per_account_and_lifts_after_the_window(client, accounts):
+def test_throttle_is_per_account_and_lifts_after_the_window(client, accounts, clock):
     from .helpers import OTHER_MEMBER, OTHER_PASSWORD
 
     accounts.add(OTHER_MEMBER, OTHER_PASSWORD)
-    now = [1000.0]
-    client.app.state.account_throttle.clock = lambda: now[0]
-    client.app.state.ip_throttle.clock = lambda: now[0]
     for _ in range(5):
         login(client, password="wrong password!")
     assert login(client).status_code == 429
     # Another member at the same address is not blocked by ada's failures.
     assert login(client, email=OTHER_MEMBER, password=OTHER_PASSWORD).status_code == 303
     client.cookies.delete("lt_session")
-    now[0] += 15 * 60 + 1
+    clock.advance(2 * 15 * 60)
     assert login(client).status_code == 303
+
+
+def _guess(client, clock, email=MEMBER):
+    """One wrong password from `client`, waiting out any delay first."""
+    response = login(client, email=email, password="wrong password!")
+    while response.status_code == 429:
+        clock.advance(int(response.headers["retry-after"]))
+        response = login(client, email=email, password="wrong password!")
+    assert response.status_code == 401
+
+
+def test_someone_guessing_from_elsewhere_cannot_lock_the_member_out(make_client, clock):
+    attacker = make_client(peer="198.51.100.7")
+    member = make_client(peer="203.0.113.20")
+    for _ in range(20):
+        _guess(attacker, clock)
+    # The guesser is now made to wait...
+    blocked = login(attacker)
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) >= 60
+    # ...while the member, from their own network, signs in at once.
+    assert login(member).status_code == 303
+    assert SECRET_SENTENCE in member.get("/thinkpieces/x/").text
+
+
+def test_delays_grow_with_each_failure(make_client, clock):
+    attacker = make_client(peer="198.51.100.7")
+    failures, waits = 0, []
+    while len(waits) < 5:
+        response = login(attacker, password="wrong password!")
+        if response.status_code == 401:
+            failures += 1
+        else:
+            assert response.status_code == 429
+            waits.append(int(response.headers["retry-after"]))
+            clock.advance(waits[-1])
+    assert failures == 5 + 4  # five free tries, then one after each wait
+    assert waits == sorted(waits) and waits[-1] >= 8 * waits[0] > 0
+
+
+def test_throttle_is_shared_by_gateway_processes(make_client, database_url, clock):
+    from leadingtrusts.gateway.storage import open_storage
+
+    first = make_client(peer="198.51.100.7")
+    # A second "process": its own connection to the same database.
+    other_storage = open_storage(database_url, clock=clock)
+    try:
+        second = make_client(peer="198.51.100.7")
+        second.app.state.throttle.storage = other_storage
+        for _ in range(5):
+            assert login(first, password="wrong password!").status_code == 401
+        assert login(second).status_code == 429
+    finally:
+        other_storage.close()
 
 
 def test_unknown_accounts_are_throttled_the_same_way(client):

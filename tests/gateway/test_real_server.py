@@ -12,15 +12,14 @@ from dataclasses import replace
 import pytest
 import uvicorn
 
-from leadingtrusts.gateway import AccountStore, create_app
-from leadingtrusts.gateway.sessions import SessionCodec
+from leadingtrusts.gateway import create_app
 
-from .helpers import MEMBER, OUTSIDE_SECRET, SECRET_SENTENCE, SESSION_KEY, assert_no_members_bytes
+from .helpers import MEMBER, OUTSIDE_SECRET, SECRET_SENTENCE, assert_no_members_bytes
 
 
 @pytest.fixture
-def server(settings, accounts, fast_hasher):
-    app = create_app(replace(settings), accounts=AccountStore(accounts.path, hasher=fast_hasher))
+def server(settings, accounts):
+    app = create_app(replace(settings), accounts=accounts)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -73,7 +72,7 @@ def test_real_server_withholds_everything_without_a_session(server):
 
 
 def test_real_server_traversal_with_a_session(server, accounts):
-    cookie = SessionCodec(SESSION_KEY, 3600).issue(MEMBER, accounts.current_epoch(MEMBER))
+    cookie = accounts.storage.create_session(MEMBER, "127.0.0.1", max_age=3600)
     status, body = fetch(server, "/thinkpieces/x/", cookie)
     assert status == 200 and SECRET_SENTENCE.encode() in body
     for path in ATTACKS:

@@ -32,12 +32,34 @@ def test_production_is_the_default_mode():
     assert settings.members_file == Path("/srv/m.json")
     assert settings.session_key == GOOD_KEY
     assert settings.session_max_age == 8 * 60 * 60
-    assert settings.public_site_url == "/"
+    # The deployment's public site (here its local stand-in), never "/": on
+    # the gateway that is the members' home, which loops to the sign-in page.
+    assert settings.public_site_url == "https://leadingtrusts.example/"
 
 
-def test_members_file_is_required():
-    with pytest.raises(GatewayConfigError, match="LT_MEMBERS_FILE"):
-        GatewaySettings.from_env({"LT_SESSION_KEY": GOOD_KEY})
+def test_database_defaults_to_a_file_outside_the_repository(tmp_path):
+    settings = GatewaySettings.from_env({"LT_SESSION_KEY": GOOD_KEY, "XDG_STATE_HOME": str(tmp_path)})
+    assert settings.database_url == f"sqlite://{tmp_path}/leadingtrusts/gateway.sqlite3"
+    assert settings.audit_log == tmp_path / "leadingtrusts" / "audit.jsonl"
+    assert settings.members_file is None
+    assert settings.session_idle_timeout == 2 * 60 * 60
+
+
+def test_database_audit_log_and_idle_timeout_are_read():
+    settings = GatewaySettings.from_env({
+        "LT_SESSION_KEY": GOOD_KEY, "LT_DATABASE_URL": "postgresql://gw@db.internal/lt",
+        "LT_AUDIT_LOG": "/var/log/lt/audit.jsonl", "LT_SESSION_IDLE_MINUTES": "30",
+        "LT_MEMBERS_FILE": "/srv/lt/members.json",
+    })
+    assert settings.database_url == "postgresql://gw@db.internal/lt"
+    assert settings.audit_log == Path("/var/log/lt/audit.jsonl")
+    assert settings.session_idle_timeout == 30 * 60
+    assert settings.members_file == Path("/srv/lt/members.json")
+
+
+def test_idle_timeout_must_be_a_whole_number():
+    with pytest.raises(GatewayConfigError, match="LT_SESSION_IDLE_MINUTES"):
+        GatewaySettings.from_env({"LT_SESSION_KEY": GOOD_KEY, "LT_SESSION_IDLE_MINUTES": "soon"})
 
 
 def test_unknown_mode_is_refused():
@@ -95,15 +117,30 @@ def test_create_app_without_a_build_refuses_to_start(tmp_path):
         create_app(settings)
 
 
-def test_create_app_reads_the_environment(monkeypatch, site, accounts):
+def settings_database_url(tmp_path) -> str:
+    return f"sqlite://{tmp_path / 'private' / 'env.sqlite3'}"
+
+
+def test_create_app_reads_the_environment(monkeypatch, site, tmp_path):
     monkeypatch.setenv("LT_MEMBERS_SITE", str(site.root))
-    monkeypatch.setenv("LT_MEMBERS_FILE", str(accounts.path))
+    monkeypatch.setenv("LT_DATABASE_URL", settings_database_url(tmp_path))
     monkeypatch.delenv("LT_SESSION_KEY", raising=False)
     monkeypatch.delenv("LT_GATEWAY_MODE", raising=False)
     with pytest.raises(GatewayConfigError, match="LT_SESSION_KEY"):
         create_app()
     monkeypatch.setenv("LT_SESSION_KEY", GOOD_KEY)
     assert create_app().state.settings.site_dir == site.root
+
+
+@pytest.mark.parametrize("inside", ["database", "audit log"])
+def test_database_or_audit_log_inside_the_build_is_refused(site, inside):
+    database = site.root / "gateway.sqlite3" if inside == "database" else site.root.parent / "db.sqlite3"
+    audit = site.root / "audit.jsonl" if inside == "audit log" else None
+    settings = GatewaySettings(site_dir=site.root, session_key=GOOD_KEY,
+                               database_url=f"sqlite://{database}", audit_log=audit)
+    with pytest.raises(GatewayConfigError, match=f"the {inside} .* is inside the members' build"):
+        create_app(settings)
+    assert not database.exists()
 
 
 def test_accounts_file_inside_the_build_is_refused(site):

@@ -1,11 +1,10 @@
-"""Small pieces on their own: path checks and the failure throttle."""
+"""Small pieces on their own: path checks (the throttle: test_storage.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from leadingtrusts.gateway.paths import is_suspicious_path, safe_next
-from leadingtrusts.gateway.throttle import FailureThrottle
 
 
 @pytest.mark.parametrize("target", ["/", "/thinkpieces/x/", "/search/?q=a%20b", "/a#frag", "/%2F%2Fx"])
@@ -39,41 +38,3 @@ def test_suspicious_paths(path, raw):
 @pytest.mark.parametrize("path", ["/", "/thinkpieces/x/", "/a..b/", "/..a/", "/.well-known/x", "/a%20b"])
 def test_ordinary_paths(path):
     assert not is_suspicious_path(path, path.encode())
-
-
-def test_throttle_sliding_window():
-    now = [0.0]
-    throttle = FailureThrottle(limit=3, window=100, clock=lambda: now[0])
-    for t in (0, 10, 20):
-        now[0] = t
-        assert throttle.retry_after("k") == 0
-        throttle.record_failure("k")
-    assert throttle.retry_after("k") == 80  # the failure at t=0 slides out at t=100
-    assert throttle.retry_after("other") == 0
-    now[0] = 100
-    assert throttle.retry_after("k") == 0
-    throttle.record_failure("k")
-    assert throttle.retry_after("k") == 10  # now 10, 20, 100: the one at 10 leaves at 110
-
-
-def test_throttle_clear_and_forgive():
-    throttle = FailureThrottle(limit=2, window=100, clock=lambda: 0.0)
-    throttle.record_failure("k")
-    throttle.record_failure("k")
-    assert throttle.retry_after("k") > 0
-    throttle.forgive_one("k")
-    assert throttle.retry_after("k") == 0
-    throttle.record_failure("k")
-    throttle.clear("k")
-    assert throttle.retry_after("k") == 0
-
-
-def test_throttle_memory_is_bounded(monkeypatch):
-    from leadingtrusts.gateway import throttle as module
-
-    monkeypatch.setattr(module, "MAX_KEYS", 10)
-    throttle = FailureThrottle(limit=1, window=100, clock=lambda: 0.0)
-    for n in range(50):
-        throttle.record_failure(f"k{n}")
-    assert len(throttle._failures) == 10
-    assert throttle.retry_after("k49") > 0

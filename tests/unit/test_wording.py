@@ -104,3 +104,33 @@ def test_a_session_heading_names_its_kind_once():
     assert heading("conference", "Opening conference: the trust leader") == \
         "Opening conference: the trust leader"
     assert heading("deep_dive", "A day in the life") == "Deep-dive day: A day in the life"
+
+
+def test_a_schedule_row_dates_a_session_briefly():
+    assert wording.short_date(dt.date(2027, 10, 28)) == "Thu 28 Oct"
+    assert wording.short_date(dt.date(2028, 1, 4)) == "Tue 4 Jan"
+
+
+def in_person(kind: str, place: str, host: str | None = None) -> dict:
+    return {**session(kind, 5), "online": False, "place": place, "host": host}
+
+
+@pytest.mark.parametrize("place, shown", [
+    ("Venue to be confirmed", ""), ("Leeds: venue TBC", ""), ("To be announced", ""),
+    ("Leeds Civic Hall", "Leeds Civic Hall"), ("Tbilisi", "Tbilisi")])
+def test_a_place_still_to_be_confirmed_is_not_shown(place, shown):
+    (only,) = cohort(in_person("deep_dive", place)).sessions
+    assert wording.confirmed_place(only) == shown
+
+
+def test_what_is_still_to_be_confirmed_is_counted_from_the_schedule():
+    unknown = cohort(in_person("ceo_visit", "Venue to be confirmed"),
+                     in_person("ceo_visit", "TBC", host="Sam Example"),
+                     in_person("deep_dive", "Leeds"), session("webinar", 6))
+    assert wording.still_to_confirm(unknown) == \
+        "Still to be confirmed: the venues of 2 sessions and the host of 1 CEO visit."
+    hosts_only = cohort(in_person("ceo_visit", "Leeds"), in_person("ceo_visit", "York"))
+    assert wording.still_to_confirm(hosts_only) == \
+        "Still to be confirmed: the hosts of 2 CEO visits."
+    known = cohort(in_person("ceo_visit", "Leeds", host="Sam Example"), session("webinar", 6))
+    assert wording.still_to_confirm(known) == ""
