@@ -94,7 +94,7 @@ def test_thinkpiece_cards_newest_first_with_badge_and_reading_time(built):
     assert order == ["Governance that spreads", "Growth that lasts", "Making the case"], titles
     assert html.count("lt-badge--members") == 2
     assert "min read" in html and "By LeadingTrusts editorial team" in html
-    assert "In short:" in html
+    assert "In short:" not in html  # a summary only repeats the opening the card shows
 
 
 def test_feed_lists_public_previews_only(built):

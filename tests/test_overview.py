@@ -63,8 +63,7 @@ def test_the_price_and_deadline_are_worded_as_the_pages_word_them(overview):
     pricing = content(project, f"cohorts/{LATEST}/pricing.yml")
     price = shown(project.page("programme/price/"), r"costs <strong>(.*?)</strong>")
     assert price == f"£{pricing['price']['amount']:,} per person"
-    deadline = shown(project.page("programme/apply/"),
-                     r"Complete the form by <strong>(.*?)</strong>")
+    deadline = shown(project.page("programme/apply/"), r"Apply by <strong>(.*?)</strong>")
     due = content(project, f"cohorts/{LATEST}/cohort.yml")["application"]["deadline"]
     assert f"{due.day} {due:%B %Y}" in deadline  # the page says the date cohort.yml gives
     assert price in text
@@ -87,8 +86,16 @@ def test_every_objective_figure_criterion_and_step_is_in_it(overview):
     project, text = overview
     programme = content(project, "programme.yml")
     eligibility = content(project, f"cohorts/{LATEST}/eligibility.yml")
+    # The list reads on from the same lead-in as on the home page.
+    lead_in = shown(project.page(""), r"<p>([^<]*you will:)</p>\s*<ol class=\"lt-objectives\"")
+    assert lead_in.startswith("From ") and lead_in in text
     for objective in programme["objectives"]:
         assert f"{objective['title']}." in text
+    pricing = content(project, f"cohorts/{LATEST}/pricing.yml")
+    assert pricing["not_included"] and "The price does not include:" in text
+    for line in pricing["includes"] + pricing["not_included"]:
+        if "text" in line:
+            assert " ".join(line["text"].split()) in text
     for figure in programme["figures"].values():
         assert figure["value"] in text
         assert " ".join(figure["statement"].split()) in text

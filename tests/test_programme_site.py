@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import posixpath
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -31,7 +34,7 @@ def test_counts_on_every_page_are_computed_from_the_schedule(built):
     webinars = sum(s["kind"] == "webinar" for s in sessions)
     visits = sum(s["kind"] == "ceo_visit" for s in sessions)
     price = text_of(built.page("programme/price"))
-    assert f"{visits} visits to, and conversations with" in price
+    assert f"{visits} visits to leading trust chief executives" in price
     assert f"{webinars} webinars, each featuring" in price
     home = text_of(built.page(""))
     assert f"{visits} CEO visits" in home and f"{webinars} webinars" in home
@@ -49,6 +52,27 @@ def test_removing_a_session_changes_every_count(project):
     assert "11 webinars, each featuring" in text_of(project.page("programme/price"))
 
 
+def test_the_price_page_accounts_for_every_kind_of_session_in_the_schedule(built):
+    """Each kind the schedule holds leads a line of what the price includes (or does not),
+    numbered as the schedule counts it, so a sponsor never meets a session left unexplained."""
+    counts = Counter(s["kind"] for s in schedule_of(built))
+    price = built.page("programme/price")
+    lists = re.findall(r'<ul class="lt-(?:inclusions|exclusions)">(.*?)</ul>', price, re.S)
+    numbers = [int(n) for n in re.findall(r"<li><strong>(\d+)</strong>", "".join(lists))]
+    assert sorted(numbers) == sorted(counts.values())
+    assert f"{counts['conference']} conference" in text_of(price)  # the kind's own name
+
+
+def test_a_kind_of_session_that_costs_extra_is_listed_as_not_included(project):
+    project.replace(f"{COHORT}/pricing.yml", "  - counts: conference\n", "")
+    project.replace(f"{COHORT}/pricing.yml", "not_included:\n", "not_included:\n  - counts: conference\n")
+    assert project.build().code == 0
+    price = text_of(project.page("programme/price"))
+    included, excluded = price.split("The price does not include:")
+    assert "conference" not in included.split("The price includes:")[1]
+    assert "1 conference" in excluded
+
+
 def test_a_yaml_edit_shows_on_the_built_pages(project):
     project.replace(f"{COHORT}/pricing.yml", "amount: 5000", "amount: 5250")
     project.replace("content/principles.yml", "title: Improvement as a habit",
@@ -62,8 +86,8 @@ def test_a_yaml_edit_shows_on_the_built_pages(project):
 def test_text_from_yaml_is_escaped(project):
     project.replace("content/principles.yml", "title: Improvement as a habit",
                     'title: "<script>alert(1)</script> & <b>bold</b>"')
-    project.replace("content/programme.yml", "tagline: A year-long",
-                    "tagline: <img src=x onerror=alert(2)> A year-long")
+    project.replace("content/programme.yml", "tagline: A leadership",
+                    "tagline: <img src=x onerror=alert(2)> A leadership")
     assert project.build().code == 0
     principles = project.page("principles")
     assert "<script>alert(1)" not in principles and "<b>bold</b>" not in principles
@@ -88,8 +112,18 @@ def test_before_the_deadline_the_page_says_how_long_remains(project):
     assert "Cohort 3 (2027–28): applications open" in home
     assert ("Apply by Friday 25 June 2027 at 5pm (UK time) "
             "2 weeks left when this page was published") in home
+    # The apply page says it in the same words.
+    assert "2 weeks left when this page was published" in text_of(project.page("programme/apply"))
     assert project.build(now="2027-06-22T12:00:00").code == 0
-    assert "That is 3 days from" in text_of(project.page("programme/apply"))
+    assert "3 days left when this page was published" in text_of(project.page("programme/apply"))
+
+
+def test_the_apply_page_gives_the_deadline_once_in_its_notice(built):
+    deadline = "Friday 25 June 2027 at 5pm (UK time)"  # cohort.yml
+    apply = built.page("programme/apply")
+    assert text_of(apply).count(deadline) == 1
+    notice = re.search(r'<div class="admonition info lt-deadline.*?</div>', apply, re.S).group(0)
+    assert deadline in text_of(notice)
 
 
 def test_after_the_deadline_the_page_says_applications_have_closed(project):
@@ -99,6 +133,71 @@ def test_after_the_deadline_the_page_says_applications_have_closed(project):
     assert "The deadline was Friday 25 June 2027 at 5pm (UK time)" in apply
     assert "are open" not in apply
     assert "Hear when the next cohort opens" in apply
+
+
+def test_how_long_the_programme_runs_comes_from_the_cohorts_dates(project):
+    project.replace(f"{COHORT}/cohort.yml", "ends: 2028-07-31", "ends: 2028-08-31")
+    assert project.build().code == 0
+    home = text_of(project.page(""))
+    assert "The year runs September 2027 to August 2028" in home
+    assert "From September 2027 to August 2028, and through a network" in home
+    assert "Cohort 3 (2027–28), September 2027 to August 2028," in home  # the schedule's card
+
+
+def test_no_page_gives_the_programme_a_length_its_dates_do_not(built):
+    for page in built.path("site/public").rglob("*.html"):
+        text = text_of(page.read_text(encoding="utf-8"))
+        claims = re.findall(r"year-long|\b\d+-month|\b\d+ months\b(?! left when)", text, re.I)
+        assert not claims, f"{page}: {claims}"
+
+
+def test_every_time_frame_the_site_gives_for_becoming_a_chief_executive_is_the_criterions(built):
+    criteria = " ".join(yaml.safe_load(built.read(f"{COHORT}/eligibility.yml"))["criteria"])
+    frame = re.compile(r"within (?:the next )?([\w-]+) years", re.I)
+    allowed = set(frame.findall(criteria))
+    assert allowed  # the criteria give one
+    for page in built.path("site/public").rglob("*.html"):
+        said = set(frame.findall(text_of(page.read_text(encoding="utf-8"))))
+        assert said <= allowed, f"{page}: {said - allowed}"
+
+
+def schedule_card(project) -> str:
+    card = re.search(r'<li class="lt-card">.*?</li>', project.page(""), re.S).group(0)
+    assert "Structure and schedule" in card
+    return text_of(card)
+
+
+def test_the_schedule_card_promises_places_only_once_every_venue_is_confirmed(project):
+    assert project.build().code == 0
+    assert "places" not in schedule_card(project)
+    assert "venues are added once confirmed" in schedule_card(project)
+    schedule = project.read(f"{COHORT}/schedule.yml")
+    project.write(f"{COHORT}/schedule.yml", schedule.replace("place: Venue to be confirmed", "place: Leeds"))
+    assert project.build().code == 0
+    assert "with their dates and places" in schedule_card(project)
+
+
+def test_the_footer_claims_no_source_a_figure_is_still_waiting_for(built):
+    figures = yaml.safe_load(built.read("content/programme.yml"))["figures"].values()
+    assert any(not figure.get("source") for figure in figures)  # what the check is about
+    footer = re.search(r'<div class="md-copyright">(.*?)</div>\s*</div>', built.page(""), re.S)
+    assert footer and "LeadingTrusts" in text_of(footer.group(1))
+    assert "source" not in text_of(footer.group(1)).lower()
+
+
+def test_each_page_in_the_navigation_is_named_as_its_title_names_it(built):
+    principles = built.page("principles")
+    nav = principles[principles.index('class="md-nav md-nav--primary"'):
+                     principles.index("md-sidebar--secondary")]
+    entries = re.findall(r'<a href="([^"#]+)"[^>]*class="md-nav__link[^"]*"[^>]*>\s*'
+                         r'<span class="md-ellipsis">\s*([^<]+?)\s*<', nav)
+    assert len(entries) >= 6
+    for href, label in entries:
+        url = posixpath.normpath(posixpath.join("principles", href))
+        if url == ".":
+            continue  # the home page: "Overview" in the navigation, a headline on the page
+        title = re.search(r"<h1[^>]*>(.*?)</h1>", built.page(url), re.S).group(1)
+        assert html.unescape(text_of(title)).rstrip("¶ ") == html.unescape(label), url
 
 
 def _tree_digest(folder: Path) -> str:
@@ -153,7 +252,7 @@ def test_thinkpieces_stay_out_of_the_sidebar_nav(built):
     html = built.page("principles")
     nav = html[html.index('class="md-nav md-nav--primary"'):html.index("md-sidebar--secondary")]
     entries = {t.strip() for t in re.findall(r'md-ellipsis">\s*([^<]+?)\s*<', nav)}
-    assert {"The six principles", "Thriving Trusts thinkpieces"} <= entries
+    assert {"The Thriving Trust principles", "Thriving Trusts thinkpieces"} <= entries
     assert not any(title.startswith(("Making the case", "Growth that lasts", "Governance that"))
                    for title in entries), entries
 
@@ -171,8 +270,8 @@ def test_a_broken_image_link_fails_the_build_at_its_line(project):
 def test_an_engine_warning_fails_the_build(project):
     """MkDocs' own strict warnings (hidden by --quiet) fail the build too."""
     config = project.read("mkdocs.yml")
-    project.write("mkdocs.yml", config.replace("  - Members: membership.md\n",
-                                               "  - Members: membership.md\n  - Gone: gone.md\n"))
+    project.write("mkdocs.yml", config.replace("  - Members' area: membership.md\n",
+                                               "  - Members' area: membership.md\n  - Gone: gone.md\n"))
     result = project.build()
     assert result.code != 0
     assert "gone.md" in result.output and "WARNING" in result.output
@@ -206,3 +305,15 @@ def test_stale_json_schema_is_detected(tmp_path):
     done = subprocess.run([sys.executable, "-m", "leadingtrusts", "schemas", "--check"],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 1 and "pricing.schema.json" in done.stderr
+
+
+def test_no_template_syntax_reaches_a_visitor(built):
+    # A partial's comment written in plain Jinja's `{# #}` (not the site's `{// //}`)
+    # is printed as text on the page; so is any other unrendered marker.
+    for audience in ("public", "members"):
+        for page in sorted(built.path(f"site/{audience}").rglob("*.html")):
+            markup = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"),
+                            flags=re.S)
+            shown = text_of(markup)
+            for marker in ("{#", "#}", "{//", "//}", "{%", "%}", "{{", "}}"):
+                assert marker not in shown, f"{marker!r} shown on {page.relative_to(built.root)}"

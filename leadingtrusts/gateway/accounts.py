@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -174,12 +175,14 @@ def read_accounts_file(path: Path) -> dict[str, str]:
     return {normalise_email(email): record["password_hash"] for email, record in members.items()}
 
 
-def import_accounts_file(storage: Storage, path: Path) -> int | None:
+def import_accounts_file(storage: Storage, path: Path,
+                         record: Callable[..., None] | None = None) -> int | None:
     """Copy an old accounts file into the database, once; then rename it.
 
     Returns how many members were added, or None if there was nothing to do.
-    Safe with several processes starting at once: the import is recorded in
-    the same transaction, keyed by the file's absolute path.
+    Each one added is recorded as `accounts_imported` with `record` (an
+    AuditLog's record). Safe with several processes starting at once: the
+    import is recorded in the same transaction, keyed by the file's absolute path.
     """
     if not path.exists():
         return None
@@ -190,11 +193,19 @@ def import_accounts_file(storage: Storage, path: Path) -> int | None:
         logger.warning("accounts file %s was imported into the database before; it is ignored "
                        "(manage members with the `members` command)", path)
         return None
+    if record is not None:
+        for email in added:
+            record("accounts_imported", account=email)
     try:
         path.rename(imported)
         where = f"renamed to {imported}"
     except OSError as exc:
         where = f"left in place (cannot rename it: {exc.strerror})"
-    logger.warning("imported %d of %d members from accounts file %s into the database; the file was %s",
-                   added, len(hashes), path, where)
-    return added
+    # The only members not added are those with a password in the database
+    # already (import_password_hashes keeps it).
+    skipped = sorted(set(hashes) - set(added))
+    not_added = (f"; skipped {', '.join(skipped)}, who already had a password in the database"
+                 if skipped else "")
+    logger.warning("imported %d of %d members from accounts file %s into the database%s; "
+                   "the file was %s", len(added), len(hashes), path, not_added, where)
+    return len(added)

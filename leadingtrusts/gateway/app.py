@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import NoReturn
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -17,7 +18,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import cookies
+from . import cookies, logs
 from .accounts import AccountsFileError, AccountStore, access_ended, import_accounts_file, normalise_email
 from .addresses import client_address
 from .audit import AuditLog
@@ -29,7 +30,7 @@ from .password_pages import PasswordPages
 from .paths import safe_next
 from .sessions import COOKIE_NAME, MembershipEnded, Sessions
 from .settings import GatewayConfigError, GatewaySettings
-from .storage import StorageUnavailable, open_storage
+from .storage import StorageError, StorageUnavailable, open_storage, redact
 from .storage.sqlite import parse_sqlite_url
 from .throttle import LoginThrottle
 
@@ -41,6 +42,8 @@ LOGIN_FAILED = "That email and password do not match an account."
 FORM_EXPIRED = "That form had expired, so it was not accepted. Please try again."
 # Our forms are a few hundred bytes; refuse to buffer anything much larger.
 MAX_FORM_BYTES = 16 * 1024
+# Uvicorn's own exit status for an app it cannot load.
+STARTUP_FAILURE = 3
 
 
 def create_app(
@@ -51,6 +54,8 @@ def create_app(
     database) with cheap argon2 parameters; by default it is an AccountStore
     on the database at settings.database_url, migrated, with any old
     accounts file (settings.members_file) imported."""
+    logs.install_redaction()
+    logs.ensure_handler()
     settings = settings or GatewaySettings.from_env()
     if not settings.site_dir.is_dir():
         raise GatewayConfigError(
@@ -58,10 +63,10 @@ def create_app(
             "or set LT_MEMBERS_SITE"
         )
     _refuse_files_inside_build(settings)
-    if accounts is None:
-        accounts = open_accounts(settings)
     if audit is None:
         audit = AuditLog(settings.audit_log)
+    if accounts is None:
+        accounts = open_accounts(settings, audit)
 
     gateway = _Gateway(settings, accounts, audit)
     passwords = PasswordPages(settings, accounts, audit, gateway.pages, gateway.csrf,
@@ -129,13 +134,38 @@ def create_app(
     return app
 
 
-def open_accounts(settings: GatewaySettings) -> AccountStore:
+def app_from_environment() -> Starlette:
+    """The gateway as uvicorn's command line makes it, settings from LT_* variables:
+
+        uvicorn --factory leadingtrusts.gateway.app:app_from_environment ...
+
+    A setting that stops it starting is one log line and exit status 3, not
+    a traceback through uvicorn's internals."""
+    logs.ensure_handler()  # before the settings are read: they may warn
+    try:
+        settings = GatewaySettings.from_env()
+    except GatewayConfigError as error:
+        _cannot_start(str(error))
+    try:
+        return create_app(settings)
+    except GatewayConfigError as error:
+        _cannot_start(str(error))
+    except StorageError as error:
+        _cannot_start(f"cannot open the database {redact(settings.database_url)}: {error}")
+
+
+def _cannot_start(reason: str) -> NoReturn:
+    logger.error("cannot start the gateway: %s", reason)
+    raise SystemExit(STARTUP_FAILURE)
+
+
+def open_accounts(settings: GatewaySettings, audit: AuditLog | None = None) -> AccountStore:
     """The accounts in settings.database_url (migrated), with any old
-    accounts file imported first."""
+    accounts file imported first (and recorded in `audit`)."""
     storage = open_storage(settings.database_url)
     if settings.members_file is not None:
         try:
-            import_accounts_file(storage, settings.members_file)
+            import_accounts_file(storage, settings.members_file, audit.record if audit else None)
         except AccountsFileError as exc:
             storage.close()
             raise GatewayConfigError(str(exc)) from None

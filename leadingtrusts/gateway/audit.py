@@ -33,6 +33,7 @@ EVENTS = frozenset({
     "membership_ended",
     "member_added",
     "member_removed",
+    "access_end_date_changed",
     "password_reset_requested",
     "password_reset",
     "password_set",

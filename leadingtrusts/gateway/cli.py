@@ -5,38 +5,34 @@ history and in `ps` output): they are typed at a prompt, twice, or piped in
 with --password-stdin. Usually the team types none at all: `members invite`
 emails each member a link to choose their own.
 
-The database is $LT_DATABASE_URL (or --database); an old JSON accounts file
-($LT_MEMBERS_FILE or --members-file) is imported into it on first use.
+Every subcommand takes its database the same way (command_options.py):
+--database, else $LT_DATABASE_URL; an old JSON accounts file (--members-file
+or $LT_MEMBERS_FILE) is imported into it on first use.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from . import invite_command
+from . import invite_command, logs
 from .accounts import (
     AccountError,
     AccountStore,
-    import_accounts_file,
+    access_ended,
     normalise_email,
     validate_email,
     validate_password,
 )
-from .audit import AuditLog
-from .settings import GatewayConfigError, GatewaySettings, default_audit_log, default_database_url
-from .storage import Member, StorageError, open_storage, redact
-
-
-class CommandError(Exception):
-    """A one-line reason the command could not do what was asked."""
+from .command_options import CommandError, audit_log, open_command_storage, store_options
+from .dates import EndDateError, parse_end_date
+from .settings import GatewayConfigError, GatewaySettings
+from .storage import Member, StorageError
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,18 +42,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     argparse conventions), so the owning parser dispatches with
     `return args.run(args)` or `args.func(args)`; either returns the exit code.
     """
-    # SUPPRESS lets the options go before or after the subcommand without
-    # the subcommand's unset default wiping out the group's value.
-    store_options = argparse.ArgumentParser(add_help=False)
-    store_options.add_argument(
-        "--database", default=argparse.SUPPRESS, metavar="URL",
-        help="sqlite:///path or postgresql://... (default: $LT_DATABASE_URL, else a file "
-             "under ~/.local/state/leadingtrusts)",
-    )
-    store_options.add_argument(
-        "--members-file", type=Path, default=argparse.SUPPRESS, metavar="PATH",
-        help="an old JSON accounts file to import first (default: $LT_MEMBERS_FILE)",
-    )
+    store = store_options()
     password_option = argparse.ArgumentParser(add_help=False)
     password_option.add_argument(
         "--password-stdin", action="store_true",
@@ -65,42 +50,42 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
 
     members = subparsers.add_parser(
-        "members", parents=[store_options],
+        "members", parents=[store],
         help="manage members' accounts and run the members' gateway",
         description="Manage members' accounts and run the members' gateway.",
     )
     commands = members.add_subparsers(dest="members_command", metavar="COMMAND", required=True)
 
-    add = commands.add_parser("add", parents=[store_options, password_option],
+    add = commands.add_parser("add", parents=[store, password_option],
                               help="give someone an account with a password you type "
                                    "(prefer `invite`, which lets them choose it)")
     add.add_argument("email")
-    commands.add_parser("list", parents=[store_options],
-                        help="list members: email, cohort, end date, invited or active")
-    remove = commands.add_parser("remove", parents=[store_options],
+    commands.add_parser("list", parents=[store],
+                        help="list members: email, name, cohort, end date, and invited, active or ended")
+    remove = commands.add_parser("remove", parents=[store],
                                  help="delete an account; its sessions end at once")
     remove.add_argument("email")
-    reset = commands.add_parser("reset-password", parents=[store_options, password_option],
+    reset = commands.add_parser("reset-password", parents=[store, password_option],
                                 help="set a new password; existing sessions end")
     reset.add_argument("email")
     sessions = commands.add_parser(
-        "sessions", parents=[store_options],
+        "sessions", parents=[store],
         help="list a member's sessions (started, last seen, from where), or end them",
     )
     sessions.add_argument("email")
     sessions.add_argument("--end", nargs="?", const="all", metavar="ID",
                           help="end the session with this ID (as listed), or all of them without one")
     end_date = commands.add_parser(
-        "end-date", parents=[store_options],
-        help="set the first day a member no longer has access (YYYY-MM-DD), or `none`",
+        "end-date", parents=[store],
+        help="set the first day a member no longer has access, or `none`",
     )
     end_date.add_argument("email")
-    end_date.add_argument("date", help="YYYY-MM-DD, or none for no end")
-    serve = commands.add_parser("serve", parents=[store_options],
+    end_date.add_argument("date", help="2028-08-01 or 01/08/2028 (day first), or none for no end")
+    serve = commands.add_parser("serve", parents=[store],
                                 help="run the gateway (settings from LT_* environment variables)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
-    invite_command.register(commands, [])  # G2: invitations by email (invite_command.py)
+    invite_command.register(commands, [store])  # invitations by email (invite_command.py)
 
     members.set_defaults(func=run, run=run)
     return members
@@ -142,7 +127,7 @@ def _add(args: argparse.Namespace) -> int:
     if store.get(email):  # checked again when adding; this spares a prompt
         raise AccountError(f"{email} already has an account")
     store.add(email, _new_password(args))
-    _audit(args).record("member_added", account=email)
+    audit_log(args).record("member_added", account=email)
     print(f"added {email}")
     return 0
 
@@ -156,7 +141,7 @@ def _list(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     email = normalise_email(args.email)
     _store(args).remove(email)
-    _audit(args).record("member_removed", account=email)
+    audit_log(args).record("member_removed", account=email)
     print(f"removed {email}; any session they had has ended")
     return 0
 
@@ -167,7 +152,7 @@ def _reset_password(args: argparse.Namespace) -> int:
     if store.get(email) is None:
         raise AccountError(f"{email} has no account")
     store.reset_password(email, _new_password(args))
-    _audit(args).record("password_set_by_team", account=email)
+    audit_log(args).record("password_set_by_team", account=email)
     print(f"new password set for {email}; their existing sessions have ended")
     return 0
 
@@ -180,13 +165,13 @@ def _sessions(args: argparse.Namespace) -> int:
     storage = store.storage
     if args.end == "all":
         ended = storage.end_sessions(email)
-        _audit(args).record("session_ended_by_team", account=email)
+        audit_log(args).record("session_ended_by_team", account=email)
         print(f"ended {ended} session{'s' if ended != 1 else ''} of {email}")
         return 0
     if args.end:
         if not storage.end_session_by_short_id(email, args.end):
             raise CommandError(f"{email} has no session {args.end!r}; `members sessions {email}` lists them")
-        _audit(args).record("session_ended_by_team", account=email)
+        audit_log(args).record("session_ended_by_team", account=email)
         print(f"ended session {args.end} of {email}")
         return 0
     records = storage.list_sessions(email)
@@ -200,12 +185,13 @@ def _sessions(args: argparse.Namespace) -> int:
 
 def _end_date(args: argparse.Namespace) -> int:
     email = normalise_email(args.email)
-    text = args.date.strip().lower()
+    text = args.date.strip()
     try:
-        ends = None if text == "none" else date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{args.date!r} is not a date: use YYYY-MM-DD, or none") from None
+        ends = None if text.lower() == "none" else parse_end_date(text)
+    except EndDateError as error:
+        raise CommandError(str(error)) from None
     _store(args).set_access_ends(email, ends)
+    audit_log(args).record("access_end_date_changed", account=email)
     print(f"{email}: access ends on {ends.isoformat()}" if ends else f"{email}: access has no end date")
     return 0
 
@@ -216,7 +202,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .addresses import UVICORN_OPTIONS
     from .app import create_app
 
-    _configure_logging()
+    logs.basic_config()
     env = dict(os.environ)
     if getattr(args, "members_file", None):
         env["LT_MEMBERS_FILE"] = str(args.members_file)
@@ -245,36 +231,23 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 # -- helpers ----------------------------------------------------------------
 
 
-def database_url(args: argparse.Namespace) -> str:
-    return (getattr(args, "database", None) or os.environ.get("LT_DATABASE_URL", "").strip()
-            or default_database_url())
-
-
 def _store(args: argparse.Namespace) -> AccountStore:
-    url = database_url(args)
-    try:
-        storage = open_storage(url)
-    except StorageError as exc:
-        raise CommandError(f"cannot open the database {redact(url)}: {exc}") from None
-    members_file = getattr(args, "members_file", None) or os.environ.get("LT_MEMBERS_FILE", "").strip()
-    if members_file:
-        _configure_logging()  # the import says what it did in a log line
-        import_accounts_file(storage, Path(members_file).expanduser())
-    return AccountStore(storage)
-
-
-def _audit(args: argparse.Namespace) -> AuditLog:
-    path = os.environ.get("LT_AUDIT_LOG", "").strip()
-    return AuditLog(Path(path).expanduser() if path else default_audit_log(database_url(args)))
+    return AccountStore(open_command_storage(args))
 
 
 def _describe(member: Member) -> str:
     parts = [member.email]
+    if member.name:
+        parts.append(member.name)
     if member.cohort:
         parts.append(member.cohort)
+    ended = access_ended(member.access_ends)
     if member.access_ends:
-        parts.append(f"access ends {member.access_ends.isoformat()}")
-    parts.append("invited, no password yet" if member.password_hash is None else "active")
+        parts.append(f"access {'ended' if ended else 'ends'} {member.access_ends.isoformat()}")
+    if ended:
+        parts.append("ended")
+    else:
+        parts.append("invited, no password yet" if member.password_hash is None else "active")
     return "  ".join(parts)
 
 
@@ -294,10 +267,6 @@ def _new_password(args: argparse.Namespace) -> str:
     if getpass.getpass("Type it again: ") != password:
         raise CommandError("the two passwords do not match")
     return password
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
 
 
 if __name__ == "__main__":

@@ -8,14 +8,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import csrf, sessions
+from .addresses import request_scheme
 
-# Hosts where a developer runs the gateway over plain http. Anywhere else the
-# cookies are Secure, even if the gateway itself sees http behind a TLS proxy.
+# Hosts where a developer runs the gateway over plain http.
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 def is_local(request: Request) -> bool:
     return (request.url.hostname or "").lower() in _LOCAL_HOSTS
+
+
+def is_secure(request: Request) -> bool:
+    """Whether the cookies get the Secure flag: always, except over plain http
+    at a loopback address in development mode (`make members`).
+
+    In production they are Secure even where the gateway sees http: behind a
+    proxy that ended TLS, which may also pass on a loopback Host (proxy_pass
+    http://127.0.0.1:8001 without `proxy_set_header Host`)."""
+    if request_scheme(request) == "https":
+        return True
+    return _production(request) or not is_local(request)
+
+
+def _production(request: Request) -> bool:
+    # scope["app"] is the outer Starlette app, also inside mounted apps; a
+    # request with no settings behind it is treated as production.
+    settings = getattr(getattr(request.scope.get("app"), "state", None), "settings", None)
+    return getattr(settings, "production", True)
 
 
 def _set(
@@ -31,7 +50,7 @@ def _set(
         value,
         max_age=max_age,
         path="/",
-        secure=not is_local(request),
+        secure=is_secure(request),
         httponly=True,
         samesite=samesite,
     )
@@ -46,7 +65,7 @@ def set_session(response: Response, request: Request, value: str, max_age: int) 
 
 def clear_session(response: Response, request: Request) -> None:
     response.delete_cookie(
-        sessions.COOKIE_NAME, path="/", secure=not is_local(request), httponly=True, samesite="lax"
+        sessions.COOKIE_NAME, path="/", secure=is_secure(request), httponly=True, samesite="lax"
     )
 
 

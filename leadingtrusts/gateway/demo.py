@@ -4,13 +4,13 @@ SQLite database under .local/, and a gateway in development mode, for
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from . import logs
 from .accounts import AccountStore
 from .storage import open_storage
 from .deployment import load_deployment
@@ -49,7 +49,7 @@ def run_demo(site_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     from .addresses import UVICORN_OPTIONS
     from .app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    logs.basic_config()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise GatewayConfigError(f"members' build not found at {site_dir}: build the site first")

@@ -6,7 +6,8 @@ The CSV needs a header row naming its columns, in any order:
     Ada Lovelace,ada@example.org,cohort-3,2028-08-01
 
 "access ends" (optional) is the first day without access, written 2028-08-01
-or, as a UK spreadsheet saves it, 01/08/2028. Every mistake in the file is
+or, as a UK spreadsheet saves it, 01/08/2028 (dates.py); left empty, a member
+already invited keeps the end date they have. Every mistake in the file is
 reported with its line number, and nothing is imported unless every row is
 right (or the caller asks for the good rows alone).
 """
@@ -18,14 +19,16 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlencode
 
 from .accounts import AccountError, validate_email
+from .dates import EndDateError, parse_end_date
 from .deployment import REPOSITORY
 from .mail import Mailer, MailNotSent, cohort_label
-from .storage import NewMember
+from .storage import Member, NewMember
 
 # The column names the header may use, after lower-casing and treating
 # spaces, hyphens and underscores alike.
@@ -43,9 +46,6 @@ COLUMNS = {
     "until": "access_ends",
 }
 REQUIRED_COLUMNS = ("name", "email", "cohort")
-# ISO first; then the day-first form a UK spreadsheet saves. Month-first
-# (US) dates are not accepted: 01/08/2028 always means 1 August.
-DATE_FORMATS = {"%Y-%m-%d": "2028-08-01", "%d/%m/%Y": "01/08/2028"}
 MAX_NAME_LENGTH = 200
 COHORTS_DIR = REPOSITORY / "content" / "cohorts"
 
@@ -84,14 +84,28 @@ class CsvInvitations:
     problems: list[CsvProblem]
 
 
+# What happened to one invitation: a member who has chosen a password already
+# needs no link, and is told nothing (re-running a spreadsheet is routine).
+Status = Literal["sent", "not sent", "not needed"]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one invitation."""
 
     email: str
-    sent: bool
+    status: Status
     detail: str
     line: int | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.status == "sent"
+
+    @property
+    def failed(self) -> bool:
+        """An invitation that should have gone and did not."""
+        return self.status == "not sent"
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line is not None else ""
@@ -163,25 +177,16 @@ def known_cohorts(directory: Path = COHORTS_DIR) -> frozenset[str]:
 
 
 def check_access_end(text: str, today: dt.date | None = None) -> dt.date:
-    ends = parse_access_end(text)
+    try:
+        ends = parse_end_date(text)
+    except EndDateError as error:
+        raise InvitationError(str(error)) from None
     if ends <= (today or dt.date.today()):
         raise InvitationError(
             f"the access end date {ends.isoformat()} is not in the future (it is the first "
             "day without access), so the invitation would be of no use"
         )
     return ends
-
-
-def parse_access_end(text: str) -> dt.date:
-    text = text.strip()
-    for pattern in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise InvitationError(
-        f"{text!r} is not a date; write it as {' or '.join(DATE_FORMATS.values())} (day first)"
-    )
 
 
 def read_csv(path: Path, *, cohorts: Collection[str] | None = None,
@@ -303,24 +308,53 @@ def send_invitations(
     """Add (or update) every invitee in one transaction, then email each a link.
 
     A member who has already chosen a password gets no new link: re-running
-    the same spreadsheet must not send everyone another email.
+    the same spreadsheet must not send everyone another email. A changed end
+    date is said in the outcome and recorded as `access_end_date_changed`.
     """
-    storage.add_invited_members([i.member for i in invitees])
+    before = storage.add_invited_members([i.member for i in invitees])
     outcomes = []
     for entry in invitees:
-        outcomes.append(_invite_one(storage, mailer, entry, members_url=members_url,
-                                    contact_email=contact_email, ttl=ttl, record=record, now=now))
+        previous = before.get(entry.member.email)
+        change = _end_date_change(previous, entry.member)
+        if change and record:
+            record("access_end_date_changed", account=entry.member.email)
+        if previous is not None and previous.password_hash is not None:
+            outcome = Outcome(entry.member.email, "not needed", "details updated, no invitation "
+                              "needed (they have chosen a password)", entry.line)
+        else:
+            outcome = _invite_one(storage, mailer, _as_stored(entry, previous), members_url=members_url,
+                                  contact_email=contact_email, ttl=ttl, record=record, now=now)
+        outcomes.append(_with_note(outcome, change))
     return outcomes
+
+
+def _end_date_change(previous: Member | None, member: NewMember) -> str | None:
+    """'access end date changed from ... to ...', if the row changed it.
+
+    A row without a date leaves the stored one as it is (storage keeps it)."""
+    if previous is None or member.access_ends is None or member.access_ends == previous.access_ends:
+        return None
+    if previous.access_ends is None:
+        return f"access end date set to {member.access_ends.isoformat()} (there was none)"
+    return (f"access end date changed from {previous.access_ends.isoformat()} "
+            f"to {member.access_ends.isoformat()}")
+
+
+def _as_stored(entry: Invitee, previous: Member | None) -> Invitee:
+    """The invitee with the end date the database now holds, for the email."""
+    if entry.member.access_ends is not None or previous is None or previous.access_ends is None:
+        return entry
+    return replace(entry, member=replace(entry.member, access_ends=previous.access_ends))
+
+
+def _with_note(outcome: Outcome, note: str | None) -> Outcome:
+    return replace(outcome, detail=f"{outcome.detail}; {note}") if note else outcome
 
 
 def _invite_one(storage, mailer: Mailer, entry: Invitee, *, members_url: str, contact_email: str,
                 ttl: dt.timedelta, record: Callable[..., None] | None,
                 now: Callable[[], dt.datetime]) -> Outcome:
     member = entry.member
-    existing = storage.get_member(member.email)
-    if existing is not None and existing.password_hash is not None:
-        return Outcome(member.email, False, "already has a password; details updated, "
-                                            "no invitation sent", entry.line)
     token = storage.create_token(member.email, "invite", ttl)
     try:
         mailer.send(
@@ -332,12 +366,13 @@ def _invite_one(storage, mailer: Mailer, entry: Invitee, *, members_url: str, co
     except MailNotSent as error:
         if record:
             record("invitation_not_sent", account=member.email)
-        return Outcome(member.email, False, f"not sent ({error})", entry.line)
+        return Outcome(member.email, "not sent", f"not sent ({error})", entry.line)
     if record:
         record("invitation_sent", account=member.email)
-    return Outcome(member.email, True, "invitation sent", entry.line)
+    return Outcome(member.email, "sent", "invitation sent", entry.line)
 
 
-def summarise(outcomes: Sequence[Outcome]) -> Mapping[str, int]:
-    sent = sum(1 for o in outcomes if o.sent)
-    return {"sent": sent, "not sent": len(outcomes) - sent}
+def summarise(outcomes: Sequence[Outcome]) -> Mapping[Status, int]:
+    """How many outcomes had each status."""
+    statuses: tuple[Status, ...] = ("sent", "not sent", "not needed")
+    return {status: sum(1 for o in outcomes if o.status == status) for status in statuses}

@@ -4,8 +4,10 @@ choose their own password (the programme team never sees or types one).
     members invite ada@example.org --name "Ada Lovelace" --cohort cohort-3 [--until 2028-08-01]
     members invite --csv cohort-3.csv [--partial]
 
-Exit code 0 only if every invitation was sent; a message the SMTP server did
-not take is reported as "not sent", never as sent.
+Exit code 0 unless an invitation that should have gone was not sent (a
+message the SMTP server did not take is "not sent", never sent) or a row was
+wrong. A member who has chosen a password already needs no invitation: their
+details are updated and said so, which is no failure.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .audit import AuditLog
+from .accounts import AccountError
+from .command_options import CommandError, audit_log, open_command_storage
 from .deployment import DeploymentError, is_stand_in, load_deployment
 from .invitations import InvitationError, Invitee, invitee, read_csv, send_invitations, summarise
 from .mail import Mailer
-from .settings import GatewayConfigError, default_audit_log, default_database_url, mail_settings_from_env
-from .storage import StorageError, open_storage
+from .settings import GatewayConfigError, mail_settings_from_env
+from .storage import StorageError
 
 # Exit codes: 1 when some invitations were not sent, 2 (as for every
 # `members` error) when the command did nothing.
@@ -34,7 +37,8 @@ class InviteUsageError(Exception):
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    """Add `invite` to the `members` subcommands."""
+    """Add `invite` to the `members` subcommands; `parents` gives it the
+    options every subcommand takes (--database, --members-file)."""
     invite = commands.add_parser(
         "invite", parents=parents,
         help="email people a link to choose their own password",
@@ -46,7 +50,8 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     invite.add_argument("--name", help="their name, as the email greets them")
     invite.add_argument("--cohort", help="their cohort, e.g. cohort-3")
     invite.add_argument("--until", metavar="DATE",
-                        help="the first day without access, YYYY-MM-DD or DD/MM/YYYY (default: none)")
+                        help="the first day without access, 2028-08-01 or 01/08/2028 (day first); "
+                             "default: none, or for someone already a member, the date they have")
     invite.add_argument("--csv", type=Path, metavar="FILE",
                         help="a CSV with a header row: name, email, cohort, access ends (optional)")
     invite.add_argument("--partial", action="store_true",
@@ -57,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     """The `invite` command; returns its exit code."""
     try:
         return _invite(args)
-    except (InviteUsageError, InvitationError, DeploymentError, GatewayConfigError, StorageError) as error:
+    except (InviteUsageError, InvitationError, DeploymentError, GatewayConfigError, StorageError,
+            CommandError, AccountError) as error:
         print(f"error: {error}", file=sys.stderr)
         return NOTHING_DONE
     except OSError as error:
@@ -85,10 +91,8 @@ def _invite(args: argparse.Namespace) -> int:
         print(f"warning: LT_MEMBERS_URL is not set, so the links point at {mail['members_url']}",
               file=sys.stderr)
 
-    url = env.get("LT_DATABASE_URL", "").strip() or default_database_url(env)
-    audit_path = env.get("LT_AUDIT_LOG", "").strip()
-    audit = AuditLog(Path(audit_path).expanduser() if audit_path else default_audit_log(url, env))
-    storage = open_storage(url)
+    audit = audit_log(args)
+    storage = open_command_storage(args)
     try:
         outcomes = send_invitations(
             storage, Mailer(mail["smtp"]), invitees, members_url=mail["members_url"],
@@ -97,13 +101,19 @@ def _invite(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     for outcome in outcomes:
-        print(outcome if outcome.sent else f"error: {outcome}",
-              file=sys.stdout if outcome.sent else sys.stderr)
+        if outcome.failed:
+            print(f"error: {outcome}", file=sys.stderr)
+        else:
+            print(outcome)
     counts = summarise(outcomes)
     failed = counts["not sent"] > 0 or bool(problems)
-    print(f"{counts['sent']} sent, {counts['not sent']} not sent"
-          + (f", {_rows(len(problems))} with mistakes skipped" if problems else ""),
-          file=sys.stderr if failed else sys.stdout)
+    summary = [f"{counts['sent']} sent", f"{counts['not sent']} not sent"]
+    if counts["not needed"]:
+        summary.append(f"{counts['not needed']} already had a password (details updated, "
+                       "no invitation needed)")
+    if problems:
+        summary.append(f"{_rows(len(problems))} with mistakes skipped")
+    print(", ".join(summary), file=sys.stderr if failed else sys.stdout)
     return SOME_NOT_DONE if failed else 0
 
 

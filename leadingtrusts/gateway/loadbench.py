@@ -163,7 +163,10 @@ def _gateway_app(site: Path, work: Path):
     storage.close()
     # Handed to the parent, which signs in with it like a member would.
     (work / "password").write_text(password, encoding="utf-8")
-    settings = GatewaySettings(site_dir=site, session_key=secrets.token_urlsafe(48),
+    # Development mode: the benchmark signs in over plain http at 127.0.0.1,
+    # where production's cookies are Secure and would never come back. Serving
+    # pages works the same in both modes.
+    settings = GatewaySettings(site_dir=site, session_key=secrets.token_urlsafe(48), production=False,
                                database_url=database_url, audit_log=work / "audit.jsonl")
     return create_app(settings)
 

@@ -125,6 +125,7 @@ class PasswordPages:
         except MailNotSent as error:
             logger.error("password reset link for %s not sent: %s", email, error)
             self.audit.record("reset_not_sent", account=email, address=address)
+            self._uncount_request(f"forgot-account:{email}")
         except Exception:  # noqa: BLE001 - nobody is waiting for this task to report to
             logger.exception("password reset link for %s not sent", email)
             self.audit.record("reset_not_sent", account=email, address=address)
@@ -140,6 +141,14 @@ class PasswordPages:
             [key], lambda _key, requests: 0.0 if requests < limit else float(FORGOT_WINDOW_SECONDS),
             quiet=FORGOT_WINDOW_SECONDS, keep_for=2 * FORGOT_WINDOW_SECONDS,
         )
+
+    def _uncount_request(self, key: str) -> None:
+        """Give back a request counted against `key`: an email that never left
+        must not use up the member's allowance for when the server is back."""
+        try:
+            self.storage.forgive_failure(key)
+        except StorageError:
+            logger.exception("could not give back the reset request counted for %s", key)
 
     # -- choosing a password -------------------------------------------------------
 
@@ -198,7 +207,7 @@ class PasswordPages:
         self.audit.record("password_set" if purpose == "invite" else "password_reset",
                           account=email, address=client_address(request))
         logger.info("%s for %s", "password chosen" if purpose == "invite" else "password reset", email)
-        return self.pages.render("password_saved.html", email=email)
+        return self.pages.render("password_saved.html", email=email, purpose=purpose)
 
 
 def _login_url(members_url: str) -> str:

@@ -92,7 +92,7 @@ class StructuredData:
             "description": self.programme.tagline,
             "url": self.root,
             "provider": organiser,
-            "timeToComplete": f"P{self.programme.length_months}M",
+            "timeToComplete": f"P{cohort.months}M",  # the calendar months of its dates
             "startDate": cohort.info.runs.starts.isoformat(),
             "endDate": cohort.info.runs.ends.isoformat(),
             "applicationDeadline": cohort.deadline.isoformat(),

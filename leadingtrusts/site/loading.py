@@ -204,6 +204,12 @@ class Cohort:
     def deadline(self) -> dt.datetime:
         return self.info.application.deadline
 
+    @property
+    def months(self) -> int:
+        """How many calendar months the cohort runs in: September to July is 11."""
+        starts, ends = self.info.runs.starts, self.info.runs.ends
+        return (ends.year - starts.year) * 12 + ends.month - starts.month + 1
+
 
 @dataclass(frozen=True)
 class SiteData:
@@ -269,22 +275,45 @@ def _check_schedule(cohort: Cohort, schedule_src: SourceMap, cohort_src: SourceM
     return problems
 
 
+# The lists of pricing.yml whose lines can count a kind of session.
+PRICING_LISTS = ("includes", "not_included")
+
+
 def _check_inclusions(cohort: Cohort, pricing_src: SourceMap) -> list[Problem]:
+    """Each counted line agrees with the schedule, and every kind of session the schedule
+    holds is counted once, as included or not, so the price page explains all of them."""
     problems = []
-    for i, inclusion in enumerate(cohort.pricing.includes):
-        if inclusion.counts is None:
-            continue
-        actual = cohort.counts[inclusion.counts]
-        plural = KIND_LABELS[inclusion.counts][1]
-        if actual == 0:
+    counted: dict[schema.SessionKind, Path_] = {}
+    for name in PRICING_LISTS:
+        for i, inclusion in enumerate(getattr(cohort.pricing, name)):
+            if inclusion.counts is None:
+                continue
+            path: Path_ = (name, i, "counts")
+            actual = cohort.counts[inclusion.counts]
+            plural = KIND_LABELS[inclusion.counts][1]
+            if inclusion.counts in counted:
+                first = pricing_src.locate(counted[inclusion.counts])
+                problems.append(pricing_src.problem(
+                    path, f"{plural} are already counted on line {first.line if first else '?'}; "
+                    "count each kind of session once"))
+                continue
+            counted[inclusion.counts] = path
+            if actual == 0:
+                problems.append(pricing_src.problem(path, f"counts {plural}, but schedule.yml has none"))
+            elif inclusion.promised is not None and inclusion.promised != actual:
+                problems.append(pricing_src.problem(
+                    (name, i, "promised"),
+                    f"promises {inclusion.promised} {plural}, but schedule.yml lists {actual}: "
+                    f"change `promised` to {actual}, or the schedule to match the offer"))
+    for kind, number in cohort.counts.items():
+        if number and kind not in counted:
+            singular, plural = KIND_LABELS[kind]
+            it, costs = ("it", "it costs") if number == 1 else ("them", "they cost")
             problems.append(pricing_src.problem(
-                ("includes", i, "counts"),
-                f"counts {plural}, but schedule.yml has none"))
-        elif inclusion.promised is not None and inclusion.promised != actual:
-            problems.append(pricing_src.problem(
-                ("includes", i, "promised"),
-                f"promises {inclusion.promised} {plural}, but schedule.yml lists {actual}: "
-                f"change `promised` to {actual}, or the schedule to match the offer"))
+                ("includes",), f"schedule.yml lists {number} {singular if number == 1 else plural}, "
+                f"but pricing.yml does not say whether the price covers {it}: add `- counts: "
+                f"{kind.value}` under `includes:`, or under `not_included:` if {costs} extra",
+                key=True))
     return problems
 
 

@@ -64,9 +64,9 @@ class Objective(Contract):
 
 
 class ProgrammeFile(Contract):
+    # No length: how long the programme runs is each cohort's `runs` (cohort.yml).
     name: Text
     tagline: Text
-    length_months: PositiveInt
     figures: dict[Slug, Figure] = Field(min_length=1)
     objectives: list[Objective] = Field(min_length=1)
 
@@ -156,12 +156,17 @@ class Price(Contract):
 
 
 class Inclusion(Contract):
-    # `_promise_needs_kind`, said again for editors' tools (content/schemas/).
+    # `_promise_needs_kind` and `_says_what`, said again for editors' tools (content/schemas/).
     model_config = ConfigDict(json_schema_extra={
-        "if": {"properties": {"promised": {"not": {"type": "null"}}}, "required": ["promised"]},
-        "then": {"properties": {"counts": {"not": {"type": "null"}}}, "required": ["counts"]}})
+        "allOf": [
+            {"if": {"properties": {"promised": {"not": {"type": "null"}}}, "required": ["promised"]},
+             "then": {"properties": {"counts": {"not": {"type": "null"}}}, "required": ["counts"]}},
+            {"anyOf": [{"properties": {"counts": {"not": {"type": "null"}}}, "required": ["counts"]},
+                       {"properties": {"text": {"type": "string"}}, "required": ["text"]}]}]})
 
-    text: Text = Field(description="What is included; for a counted kind, the words after the number.")
+    text: Text | None = Field(
+        None, description="What it is. For a counted kind, the words after the number; leave it "
+        "out to use the kind's own name (`1 conference`, `12 webinars`).")
     counts: SessionKind | None = Field(
         None, description="The kind of session whose number, taken from the schedule, leads the line.")
     promised: PositiveInt | None = Field(
@@ -173,10 +178,22 @@ class Inclusion(Contract):
             raise ValueError("`promised` needs `counts` to say which kind of session it counts")
         return self
 
+    @model_validator(mode="after")
+    def _says_what(self) -> Inclusion:
+        """A line names what it is: in words, or by the kind of session it counts."""
+        if self.text is None and self.counts is None:
+            raise ValueError("say what it is: `text: <words>`, `counts: <kind of session>` or both")
+        return self
+
 
 class PricingFile(Contract):
     price: Price
     includes: list[Inclusion] = Field(min_length=1)
+    # Every kind of session the schedule holds is counted in one of the two lists
+    # (loading.py checks it), so the price page never leaves one unexplained.
+    not_included: list[Inclusion] = Field(
+        default_factory=list, description="What a place does not cover, e.g. travel; a kind of "
+        "session that costs extra goes here with `counts`.")
     note: str | None = None
 
 

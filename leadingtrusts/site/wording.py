@@ -24,6 +24,11 @@ def long_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def month_span(runs: schema.DateRange) -> str:
+    """A cohort's dates as a visitor reads them: 'September 2027 to July 2028'."""
+    return f"{runs.starts:%B %Y} to {runs.ends:%B %Y}"
+
+
 def short_date(day: dt.date) -> str:
     """2027-10-28 -> 'Thu 28 Oct' (a schedule row; its term names the year)."""
     return f"{day:%a} {day.day} {day:%b}"
@@ -136,10 +141,17 @@ class DeadlineStatus:
     def time_left(self) -> str:
         return remaining(self.deadline - self.now) if self.is_open else ""
 
+    @property
+    def time_left_when_published(self) -> str:
+        """'7 months left when this page was published' (the page is static, so it says
+        when it was counted), or '' once applications have closed."""
+        return f"{self.time_left} left when this page was published" if self.is_open else ""
+
 
 FILTERS = {
     "money": money,
     "long_date": long_date,
+    "month_span": month_span,
     "short_date": short_date,
     "clock": clock,
     "time_range": time_range,

@@ -122,7 +122,7 @@ def test_the_home_page_has_no_table_of_contents_where_other_pages_do(built, desk
 
 
 @pytest.mark.parametrize("card, title", [
-    ("Structure and schedule", "Structure and indicative schedule"),
+    ("Structure and schedule", "Structure and schedule"),
     ("Price and what it includes", "Price and what it includes"),
     ("Eligibility and how to apply", "Eligibility and how to apply"),
 ])
@@ -178,7 +178,7 @@ def test_a_missing_address_offers_search_and_the_sections(built, page, serve_pag
     sections = page.locator("article").get_by_role("link")
     names = [n.strip() for n in sections.all_inner_texts()]
     for name in ("Home page", "Structure and schedule", "Price and what it includes",
-                 "Eligibility and how to apply", "The six principles"):
+                 "Eligibility and how to apply", "The Thriving Trust principles"):
         assert name in names, names
     assert any("thinkpieces" in n.lower() for n in names), names
     for link in sections.all():

@@ -184,7 +184,7 @@ def test_card_meta_never_starts_or_ends_a_line_with_a_dot(built, page, serve_dir
         for line in lines:
             words = " ".join("·" if p["dot"] else "…" for p in line)
             assert not line[0]["dot"] and not line[-1]["dot"], f"card {index + 1}: {words}"
-        assert sum(p["dot"] for line in lines for p in line) >= 2  # separators still shown
+        assert sum(p["dot"] for line in lines for p in line) >= 1  # separators still shown
     assert wrapped, "no card's meta wraps at 390 px, so nothing was tested"
 
 

@@ -160,6 +160,15 @@ def test_import_gives_an_invited_member_their_old_password(tmp_path, storage, fa
     assert AccountStore(storage, fast_hasher).verify(MEMBER, PASSWORD)
 
 
+def test_import_names_who_was_skipped_and_why(tmp_path, storage, fast_hasher, caplog):
+    storage.add_member(OTHER_MEMBER, fast_hasher.hash("chosen since"), name="Grace")
+    with caplog.at_level(logging.WARNING, logger="leadingtrusts.gateway"):
+        assert import_accounts_file(storage, _old_accounts_file(tmp_path, fast_hasher)) == 1
+    assert "imported 1 of 2 members" in caplog.text
+    assert f"skipped {OTHER_MEMBER}, who already had a password in the database" in caplog.text
+    assert AccountStore(storage, fast_hasher).verify(OTHER_MEMBER, "chosen since")
+
+
 def test_unreadable_old_file_is_a_clear_error(tmp_path, storage):
     path = tmp_path / "m.json"
     path.write_text("{not json")
@@ -171,7 +180,7 @@ def test_unreadable_old_file_is_a_clear_error(tmp_path, storage):
     assert storage.list_members() == []
 
 
-def test_gateway_imports_the_old_file_on_first_start(tmp_path, settings, fast_hasher):
+def test_gateway_imports_the_old_file_on_first_start(tmp_path, settings, fast_hasher, audit):
     from starlette.testclient import TestClient
 
     path = _old_accounts_file(tmp_path, fast_hasher)
@@ -183,6 +192,8 @@ def test_gateway_imports_the_old_file_on_first_start(tmp_path, settings, fast_ha
         assert not path.exists()
     finally:
         app.state.storage.close()
+    imported = sorted(e["account"] for e in audit.read() if e["event"] == "accounts_imported")
+    assert imported == [MEMBER, OTHER_MEMBER]
 
 
 def test_gateway_refuses_to_start_on_a_corrupt_old_file(tmp_path, settings):

@@ -117,7 +117,9 @@ def database_url(tmp_path) -> str:
 @pytest.fixture
 def served(settings, accounts):
     """The gateway under uvicorn with the options the commands use; its base URL."""
-    app = create_app(replace(settings, ip_failure_limit=3), accounts=accounts)
+    # Plain http at 127.0.0.1 as in `make members`: development mode, or the
+    # cookies would be Secure and the client would not send them back.
+    app = create_app(replace(settings, ip_failure_limit=3, production=False), accounts=accounts)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **UVICORN_OPTIONS))

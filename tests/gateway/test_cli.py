@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import pytest
 
@@ -115,6 +116,52 @@ def test_end_date_is_set_and_cleared(database, monkeypatch, capsys):
     _one_line_error(code, err, "is not a date")
 
 
+def test_end_date_takes_the_forms_a_spreadsheet_uses(database, monkeypatch, capsys):
+    database.add("ada@example.org", "a long enough password")
+    code, out, _ = run(monkeypatch, capsys, "members", "end-date", "ada@example.org", "01/08/2028 00:00")
+    assert (code, out) == (0, "ada@example.org: access ends on 2028-08-01\n")
+    code, _, err = run(monkeypatch, capsys, "members", "end-date", "ada@example.org", "31/02/2027")
+    _one_line_error(code, err, "there is no 31 February 2027")
+    assert str(database.get("ada@example.org").access_ends) == "2028-08-01"
+
+
+def test_team_commands_that_change_access_are_audited(database, monkeypatch, capsys, tmp_path):
+    database.add("ada@example.org", "a long enough password")
+    database.storage.create_session("ada@example.org", "203.0.113.1", max_age=3600)
+    for command in (["end-date", "ada@example.org", "2028-08-01"], ["end-date", "ada@example.org", "none"],
+                    ["sessions", "ada@example.org", "--end"]):
+        assert run(monkeypatch, capsys, "members", *command)[0] == 0
+    events = [(e["event"], e["account"]) for e in AuditLog(tmp_path / "audit.jsonl").read()]
+    assert events == [("access_end_date_changed", "ada@example.org"),
+                      ("access_end_date_changed", "ada@example.org"),
+                      ("session_ended_by_team", "ada@example.org")]
+
+
+def test_list_shows_names_and_whose_access_has_ended(database, monkeypatch, capsys):
+    storage = database.storage
+    storage.add_member("ada@example.org", "$argon2id$x", name="Ada Lovelace", cohort="cohort-3",
+                       access_ends=date(2099, 8, 1))
+    storage.add_member("bob@example.org", "$argon2id$x", name="Bob", cohort="cohort-2",
+                       access_ends=date(2020, 8, 1))
+    storage.add_invited_member("cy@example.org", name="Cy", cohort="cohort-2", access_ends=date(2020, 8, 1))
+    code, out, _ = run(monkeypatch, capsys, "members", "list")
+    assert code == 0
+    assert out.splitlines() == [
+        "ada@example.org  Ada Lovelace  cohort-3  access ends 2099-08-01  active",
+        "bob@example.org  Bob  cohort-2  access ended 2020-08-01  ended",
+        "cy@example.org  Cy  cohort-2  access ended 2020-08-01  ended",
+    ]
+
+
+def test_a_password_set_by_the_team_ends_the_links_still_out(database, monkeypatch, capsys):
+    database.storage.add_invited_member("ada@example.org")
+    invitation = database.storage.create_token("ada@example.org", "invite", timedelta(days=7))
+    code, _, _ = run(monkeypatch, capsys, "members", "reset-password", "ada@example.org",
+                     "--password-stdin", stdin="a long enough password\n")
+    assert code == 0
+    assert database.storage.consume_token(invitation, "invite") is None
+
+
 def _one_line_error(code: int, err: str, words: str) -> None:
     assert code == 2
     assert err.startswith("error: ")
@@ -207,6 +254,8 @@ def test_old_accounts_file_is_imported_by_the_first_command(database, tmp_path, 
     assert (code, out) == (0, "ada@example.org  active\n")
     assert database.verify("ada@example.org", "a long enough password")
     assert not old.exists() and old.with_name("members.json.imported").exists()
+    events = [(e["event"], e["account"]) for e in AuditLog(tmp_path / "audit.jsonl").read()]
+    assert events == [("accounts_imported", "ada@example.org")]
 
 
 def test_unreachable_database_is_a_one_line_error(monkeypatch, capsys, tmp_path):

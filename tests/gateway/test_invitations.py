@@ -4,6 +4,7 @@ reported by line, nothing half-imported, and "not sent" never called sent."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def test_every_bad_row_is_reported_with_its_line_number(tmp_path):
     assert [p.split(":")[0] for p in found] == [f"line {n}" for n in range(3, 12)]
     assert "bob.example.org" in found[0] and "@" in found[0]
     assert "cy@example" in found[1]
-    assert "31/02/2028" in found[2] and "YYYY" not in found[2] and "01/08/2028" in found[2]
+    assert "31/02/2028" in found[2] and "there is no 31 February 2028" in found[2]
+    assert "write it as" not in found[2] and "write it as" in found[3]
     assert "ada@example.org is already on line 2" in found[4]
     assert "cohort-9" in found[5] and "cohort-2, cohort-3" in found[5]
     assert "not in the future" in found[6]
@@ -109,8 +111,9 @@ def test_invitations_are_stored_and_sent_and_a_member_with_a_password_is_not_rei
     outcomes = send_invitations(storage, Mailer(smtp_server.settings), invitees,
                                 members_url="https://members.example/", contact_email="team@example.org",
                                 ttl=dt.timedelta(days=7))
-    assert [(o.email, o.sent) for o in outcomes] == [("ada@example.org", True), ("grace@example.org", False)]
-    assert "already has a password" in outcomes[1].detail
+    assert [(o.email, o.status) for o in outcomes] == [("ada@example.org", "sent"),
+                                                       ("grace@example.org", "not needed")]
+    assert "details updated, no invitation needed" in outcomes[1].detail
 
     ada = storage.get_member("ada@example.org")
     assert (ada.name, ada.cohort, ada.access_ends, ada.password_hash) == \
@@ -216,3 +219,71 @@ def test_blank_lines_still_count_towards_line_numbers(tmp_path):
     result = read_csv(write_csv(tmp_path, HEADER + "\nAda,ada@example.org,cohort-3,\n"),
                       cohorts=COHORTS, today=TODAY)
     assert result.invitees == [Invitee(result.invitees[0].member, 3)]
+
+
+# -- running the same spreadsheet again ---------------------------------------------
+
+
+def test_a_row_without_an_end_date_keeps_the_one_the_member_has(command_env, smtp_server, tmp_path, capsys):
+    assert run("invite", "--csv", str(write_csv(tmp_path, HEADER + "Ada,ada@example.org,cohort-3,01/08/2028\n"))) == 0
+    # The same member again, the date cell left empty: her access still ends.
+    assert run("invite", "--csv", str(write_csv(tmp_path, HEADER + "Ada,ada@example.org,cohort-3,\n"))) == 0
+    assert "changed" not in capsys.readouterr().out
+    assert end_date_in(command_env, "ada@example.org") == dt.date(2028, 8, 1)
+    second = smtp_server.wait_for("ada@example.org", count=2)
+    assert "1 August 2028" in parts(second)[0]  # the email gives the date she has
+
+
+def test_a_changed_end_date_is_said_and_recorded(command_env, smtp_server, tmp_path, capsys):
+    assert run("invite", "--csv", str(write_csv(tmp_path, HEADER + "Ada,ada@example.org,cohort-3,01/08/2028\n"))) == 0
+    capsys.readouterr()
+    assert run("invite", "--csv", str(write_csv(tmp_path, HEADER + "Ada,ada@example.org,cohort-3,2029-08-01\n"))) == 0
+    out = capsys.readouterr().out
+    assert "access end date changed from 2028-08-01 to 2029-08-01" in out
+    assert end_date_in(command_env, "ada@example.org") == dt.date(2029, 8, 1)
+    assert '"access_end_date_changed"' in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_a_member_with_a_password_is_a_note_not_a_failure(command_env, smtp_server, tmp_path, capsys):
+    storage = open_storage(f"sqlite:///{command_env}")
+    storage.add_member("grace@example.org", "$argon2id$stand-in", name="Grace", cohort="cohort-3")
+    storage.close()
+    path = write_csv(tmp_path, HEADER + "Ada,ada@example.org,cohort-3,\nGrace Hopper,grace@example.org,cohort-3,\n")
+    assert run("invite", "--csv", str(path)) == 0
+    captured = capsys.readouterr()
+    assert "line 3: grace@example.org: details updated, no invitation needed" in captured.out
+    assert "error" not in captured.err
+    assert "1 sent, 0 not sent, 1 already had a password" in captured.out
+    smtp_server.wait_for("ada@example.org")
+    assert smtp_server.recipients == ["ada@example.org"]
+
+
+# -- the database, as for every `members` subcommand ----------------------------------
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_invite_writes_to_the_database_it_is_given(command_env, smtp_server, tmp_path, where):
+    other = tmp_path / "elsewhere.sqlite3"
+    option = ["--database", f"sqlite:///{other}"]
+    invite = ["invite", "ada@example.org", "--name", "Ada", "--cohort", "cohort-3"]
+    assert run(*(option + invite if where == "before" else invite + option)) == 0
+    assert members_in(other) == ["ada@example.org"]
+    assert members_in(command_env) == []
+
+
+def test_invite_imports_the_old_accounts_file_first(command_env, smtp_server, tmp_path, monkeypatch):
+    old = tmp_path / "members.json"
+    old.write_text(json.dumps({"version": 1, "members": {
+        "grace@example.org": {"password_hash": "$argon2id$stand-in", "session_epoch": "x"}}}))
+    monkeypatch.setenv("LT_MEMBERS_FILE", str(old))
+    assert run("invite", "ada@example.org", "--name", "Ada", "--cohort", "cohort-3") == 0
+    assert members_in(command_env) == ["ada@example.org", "grace@example.org"]
+    assert old.with_name("members.json.imported").exists()
+
+
+def end_date_in(database: Path, email: str) -> dt.date | None:
+    storage = open_storage(f"sqlite:///{database}")
+    try:
+        return storage.get_member(email).access_ends
+    finally:
+        storage.close()

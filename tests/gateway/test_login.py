@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from leadingtrusts.gateway.addresses import parse_trusted_proxies
+
 from .helpers import (
     HTTPS_BASE,
     LOCAL_BASE,
@@ -315,8 +317,8 @@ def test_session_cookie_flags_on_a_public_host(make_client):
     assert any(f.startswith("max-age=") for f in flags)
 
 
-def test_session_cookie_is_not_secure_on_localhost(make_client):
-    client = make_client(LOCAL_BASE)
+def test_session_cookie_is_not_secure_on_localhost_in_development(make_client):
+    client = make_client(LOCAL_BASE, production=False)
     response = login(client)
     (header,) = _set_cookie_headers(response, "lt_session")
     flags = {part.strip().lower() for part in header.split(";")[1:]}
@@ -327,7 +329,40 @@ def test_session_cookie_is_not_secure_on_localhost(make_client):
 
 @pytest.mark.parametrize("base", ["http://127.0.0.1:8001", "http://[::1]:8001"])
 def test_loopback_addresses_count_as_local(make_client, base):
-    response = make_client(base).get("/login")
+    response = make_client(base, production=False).get("/login")
+    (header,) = _set_cookie_headers(response, "lt_csrf")
+    assert "secure" not in header.lower()
+
+
+def test_cookies_are_secure_on_localhost_in_production(make_client):
+    # A production gateway seeing http at a loopback Host is behind a proxy
+    # that did not pass the Host on; its cookies must not travel in the clear.
+    response = make_client(LOCAL_BASE).get("/login")
+    (header,) = _set_cookie_headers(response, "lt_csrf")
+    assert "secure" in header.lower()
+
+
+def test_cookies_are_secure_behind_a_trusted_proxy_that_ended_tls(make_client):
+    # nginx on the same host: proxy_pass http://127.0.0.1:8001, X-Forwarded-Proto https.
+    proxy = make_client("http://127.0.0.1:8001", peer="127.0.0.1", production=False,
+                        trusted_proxies=parse_trusted_proxies("127.0.0.1"))
+    https = {"x-forwarded-proto": "https"}
+    page = proxy.get("/login", headers=https)
+    (csrf_header,) = _set_cookie_headers(page, "lt_csrf")
+    assert "secure" in csrf_header.lower()
+    # The browser sends the Secure cookie back over https; httpx, seeing http, would not.
+    csrf_cookie = csrf_header.split(";")[0]
+    response = proxy.post("/login", headers={**https, "cookie": csrf_cookie}, data={
+        "csrf_token": csrf_token(page.text), "email": MEMBER, "password": PASSWORD})
+    assert response.status_code == 303
+    (session_header,) = _set_cookie_headers(response, "lt_session")
+    assert "secure" in session_header.lower()
+
+
+def test_forwarded_proto_from_a_stranger_does_not_change_the_cookies(make_client):
+    stranger = make_client("http://127.0.0.1:8001", peer="203.0.113.9", production=False,
+                           trusted_proxies=parse_trusted_proxies("127.0.0.1"))
+    response = stranger.get("/login", headers={"x-forwarded-proto": "https"})
     (header,) = _set_cookie_headers(response, "lt_csrf")
     assert "secure" not in header.lower()
 
@@ -360,6 +395,14 @@ def test_logout_page_offers_a_post_button(make_client):
     assert page.status_code == 200
     assert re.search(r'<form[^>]*method="post"[^>]*action="/logout"', page.text)
     assert MEMBER in page.text
+
+
+def test_logout_page_without_a_session_offers_sign_in_not_a_sign_out_button(client):
+    page = client.get("/logout")
+    assert page.status_code == 200
+    assert "You are not signed in" in page.text
+    assert "<button" not in page.text and 'action="/logout"' not in page.text
+    assert re.search(r'<a href="/login">Sign in</a>', page.text)
 
 
 def test_get_logout_does_not_sign_out(make_client):

@@ -75,6 +75,8 @@ def test_invited_member_chooses_a_password_from_the_email_and_signs_in(client, s
 
     saved = choose_password(client, link)  # the mistakes above did not spend the link
     assert saved.status_code == 200 and "Password saved" in saved.text
+    # A first password: there was no browser signed in to sign out.
+    assert "signed out" not in saved.text
     assert login(client, NEWCOMER, NEW_PASSWORD).status_code == 303
     assert client.get("/thinkpieces/x/").status_code == 200
 
@@ -133,13 +135,24 @@ def test_reset_link_sets_a_new_password_and_ends_existing_sessions(make_client, 
     assert "Did you not ask for this?" in text
     page = client.get(link_in(message))
     assert "Choose a new password" in page.text
-    assert choose_password(client, link_in(message)).status_code == 200
+    saved = choose_password(client, link_in(message))
+    assert saved.status_code == 200 and "has been signed out" in saved.text
 
     assert elsewhere.get("/thinkpieces/x/").status_code == 303  # signed out
     assert login(client, MEMBER, PASSWORD).status_code == 401
     assert login(client, MEMBER, NEW_PASSWORD).status_code == 303
     events = [e["event"] for e in audit.read() if e["account"] == MEMBER]
     assert "password_reset_requested" in events and "password_reset" in events
+
+
+def test_choosing_a_password_ends_the_other_links_in_the_inbox(client, storage, smtp_server):
+    invitation = invite(storage, smtp_server)
+    ask_for_reset(client, NEWCOMER)  # invited, then asked for a link as well
+    reset = link_in(smtp_server.wait_for(NEWCOMER, count=2))
+    assert choose_password(client, reset).status_code == 200
+    # Whoever finds the invitation later cannot choose another password with it.
+    assert client.get(invitation).status_code == 410
+    assert login(client, NEWCOMER, NEW_PASSWORD).status_code == 303
 
 
 def test_an_expired_link_says_so_and_how_to_get_another(client, smtp_server, clock):
@@ -157,6 +170,17 @@ def test_smtp_down_changes_nothing_in_the_answer_and_is_logged_as_not_sent(make_
     assert member.status_code == stranger.status_code == 200
     assert member.text.replace(MEMBER, "ADDRESS") == stranger.text.replace(UNKNOWN, "ADDRESS")
     assert ("reset_not_sent", MEMBER) in [(e["event"], e["account"]) for e in audit.read()]
+
+
+def test_a_reset_email_that_failed_to_send_does_not_use_up_the_hourly_limit(make_client, smtp_server):
+    down = make_client(smtp=SmtpSettings(host="127.0.0.1", port=closed_port(), tls="none"),
+                       reset_emails_per_account=1)
+    first = ask_for_reset(down, MEMBER)
+    second = ask_for_reset(down, MEMBER)
+    assert first.text == second.text  # the same answer as ever: nothing is revealed
+    # The server is back: the member's next request still gets its email.
+    ask_for_reset(make_client(smtp=smtp_server.settings, reset_emails_per_account=1), MEMBER)
+    smtp_server.wait_for(MEMBER)
 
 
 def test_no_reset_email_once_membership_has_ended(client, storage, smtp_server):
@@ -212,8 +236,9 @@ class StalledSmtpServer:
 @pytest.fixture
 def stalled_gateway(settings, accounts):
     stalled = StalledSmtpServer()
-    app = create_app(replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=stalled.port, tls="none")),
-                     accounts=accounts)
+    # Plain http at 127.0.0.1: development mode, so the CSRF cookie is not Secure.
+    app = create_app(replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=stalled.port, tls="none"),
+                             production=False), accounts=accounts)
     sock = socket.create_server(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

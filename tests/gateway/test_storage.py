@@ -80,15 +80,20 @@ def test_passwords_in_urls_are_redacted():
 
 
 def test_invited_member_has_no_password_and_keeps_one_when_updated(storage):
-    storage.add_invited_member(MEMBER, name="Ada", cohort="cohort-2", access_ends=date(2027, 7, 31))
+    assert storage.add_invited_member(MEMBER, name="Ada", cohort="cohort-2",
+                                      access_ends=date(2027, 7, 31)) is None  # new
     member = storage.get_member(MEMBER)
     assert (member.name, member.cohort, member.password_hash, member.access_ends) == \
         ("Ada", "cohort-2", None, date(2027, 7, 31))
     storage.set_password(MEMBER, "$argon2id$stand-in")
-    storage.add_invited_member(MEMBER, name="Ada Lovelace", cohort="cohort-3", access_ends=None)
+    before = storage.add_invited_member(MEMBER, name="Ada Lovelace", cohort="cohort-3", access_ends=None)
+    assert (before.name, before.access_ends) == ("Ada", date(2027, 7, 31))
     member = storage.get_member(MEMBER)
+    # No end date in the row: the one she had stays, so her access still ends.
     assert (member.name, member.cohort, member.password_hash, member.access_ends) == \
-        ("Ada Lovelace", "cohort-3", "$argon2id$stand-in", None)
+        ("Ada Lovelace", "cohort-3", "$argon2id$stand-in", date(2027, 7, 31))
+    storage.add_invited_member(MEMBER, name="Ada Lovelace", cohort="cohort-3", access_ends=date(2028, 7, 31))
+    assert storage.get_member(MEMBER).access_ends == date(2028, 7, 31)
 
 
 def test_bulk_invitation_is_all_or_nothing(storage):
@@ -121,6 +126,21 @@ def test_tokens_are_single_use_and_bound_to_their_purpose(storage):
     assert storage.consume_token(token, "invite") is None
     assert storage.consume_token("made-up", "invite") is None
     assert storage.consume_token("", "invite") is None
+
+
+def test_a_new_password_ends_every_link_still_out(storage):
+    storage.add_invited_member(MEMBER)
+    storage.add_invited_member(OTHER_MEMBER)
+    first_invitation = storage.create_token(MEMBER, "invite", timedelta(days=7))
+    second_invitation = storage.create_token(MEMBER, "invite", timedelta(days=7))
+    reset = storage.create_token(MEMBER, "reset", timedelta(hours=1))
+    someone_elses = storage.create_token(OTHER_MEMBER, "invite", timedelta(days=7))
+    assert storage.consume_token(second_invitation, "invite") == MEMBER
+    storage.set_password(MEMBER, "$argon2id$chosen")
+    assert storage.peek_token(first_invitation, "invite") is None
+    assert storage.consume_token(first_invitation, "invite") is None
+    assert storage.consume_token(reset, "reset") is None
+    assert storage.consume_token(someone_elses, "invite") == OTHER_MEMBER
 
 
 def test_tokens_expire(storage, clock):

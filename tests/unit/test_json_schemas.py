@@ -185,6 +185,10 @@ DOCUMENT_EDITS = {
     "counts an unknown kind": Edit(PRICING, "counts: deep_dive", "counts: workshop", REJECTED),
     "promise without counts": Edit(PRICING, "  - counts: deep_dive\n    promised: 4", "  - promised: 4",
                                    REJECTED),
+    "counted line in the kind's own words": Edit(PRICING, "    text: deep-dive training days\n", "",
+                                                   ACCEPTED),
+    "line with neither text nor counts": Edit(PRICING, "  - text: One-to-one leadership coaching every term",
+                                               "  - text:", REJECTED),
     "step without text": Edit(ELIGIBILITY, "  - title: Find a sponsor\n    text:",
                               "  - title: Find a sponsor\n    notes:", REJECTED),
     "session kind misspelt": Edit(SCHEDULE, "kind: ceo_visit", "kind: ceo-visit", REJECTED),
@@ -226,8 +230,8 @@ PAGE_EDITS = {
                                        REJECTED),
     "page hides an unknown part": Edit("index.md", "  - navigation", "  - sidebar", REJECTED),
     "page hides the contents": Edit("index.md", "  - navigation", "  - toc", ACCEPTED),
-    "page description empty": Edit("principles.md", "description: The six",
-                                   'description: ""\ntitle: The six', REJECTED),
+    "page description empty": Edit("principles.md", "description: The principles",
+                                   'description: ""\ntitle: The principles', REJECTED),
 }
 
 

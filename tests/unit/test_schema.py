@@ -76,6 +76,12 @@ def test_a_promise_needs_the_kind_it_counts():
     assert "`promised` needs `counts`" in message
 
 
+def test_a_line_of_the_price_says_what_it_is():
+    (message,) = messages(schema.Inclusion, "text:\n")
+    assert "say what it is: `text: <words>`, `counts: <kind of session>` or both" in message
+    assert schema.Inclusion.model_validate({"counts": "conference"}).text is None
+
+
 def test_a_cohort_ends_after_it_starts():
     (message,) = messages(schema.DateRange, "starts: 2027-09-01\nends: 2027-08-01\n")
     assert message == "file.yml:2:7: ends: must be after starts (2027-09-01)"

@@ -84,7 +84,7 @@ def test_restaging_rewrites_only_what_changed_and_removes_what_went(project):
     before = (price.stat().st_mtime_ns, untouched.stat().st_mtime_ns)
     project.replace("content/cohorts/cohort-3/pricing.yml", "amount: 5000", "amount: 5250")
     project.path("docs/membership.md").unlink()
-    project.replace("mkdocs.yml", "  - Members: membership.md\n", "")
+    project.replace("mkdocs.yml", "  - Members' area: membership.md\n", "")
     tree = stage(project)
     assert "£5,250" in price.read_text() and price.stat().st_mtime_ns != before[0]
     assert untouched.stat().st_mtime_ns == before[1]

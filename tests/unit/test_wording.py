@@ -93,6 +93,19 @@ def test_deadline_status_before_and_after_the_deadline():
     assert not after.is_open and after.time_left == ""
 
 
+def test_the_time_left_is_said_the_same_way_wherever_it_is_shown():
+    deadline = dt.datetime(2027, 6, 25, 17, tzinfo=LONDON)
+    before = wording.DeadlineStatus(deadline, dt.datetime(2026, 11, 24, 12, tzinfo=LONDON))
+    assert before.time_left_when_published == "7 months left when this page was published"
+    assert wording.DeadlineStatus(deadline, deadline).time_left_when_published == ""
+
+
+def test_a_cohorts_dates_read_as_months_and_count_the_months_they_span():
+    school_year = cohort(session("webinar", 5))  # 1 September 2027 to 31 July 2028
+    assert wording.month_span(school_year.info.runs) == "September 2027 to July 2028"
+    assert school_year.months == 11
+
+
 def test_a_session_heading_names_its_kind_once():
     from leadingtrusts.site.schema import Session
     from leadingtrusts.site.wording import session_heading

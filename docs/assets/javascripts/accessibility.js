@@ -5,6 +5,10 @@
      overrides/partials/header.html adds in place of Material's <label>, which
      the keyboard cannot reach. The button says whether the drawer is open,
      and Escape closes the drawer and returns to the button.
+   - The light/dark toggle answers Space as well as Enter. Material draws it as
+     radio buttons, one per scheme, each named for the switch it makes, and
+     switches on Enter only; Space on the focused (already chosen) radio button
+     did nothing, or chose the scheme already shown.
    - The published versions' selector, which Material draws after the page has
      loaded, is named after the cohort it shows ("Cohort 2 (2026–27): choose a
      cohort") instead of "Select version": the name a speech-input user says
@@ -72,6 +76,28 @@
     nameIfPresent();
   }
 
+  function setUpSchemeToggleSpace() {
+    var palette = document.querySelector("[data-md-component=palette]");
+    if (!palette) {
+      return;
+    }
+    palette.addEventListener("keydown", function (event) {
+      if (event.key !== " " || !event.target.classList.contains("md-option")) {
+        return;
+      }
+      // What Enter does (Material): choose the next scheme and keep the focus on it.
+      event.preventDefault();
+      var options = Array.prototype.slice.call(palette.querySelectorAll("input.md-option"));
+      var shown = options.filter(function (option) {
+        return option.nextElementSibling && !option.nextElementSibling.hidden;
+      })[0];
+      var next = options[(options.indexOf(shown) + 1) % options.length];
+      next.click();
+      next.focus();
+    });
+  }
+
   setUpDrawerToggle();
+  setUpSchemeToggleSpace();
   watchForVersionSelector();
 })();

@@ -4,7 +4,7 @@
    own text already gives the address (an email address, a web address). */
 (function () {
   "use strict";
-  var links = document.querySelectorAll(".md-content__inner a[href]:not(.headerlink):not(.md-button):not(.md-tag)");
+  var links = document.querySelectorAll(".md-content__inner a[href]:not(.md-button):not(.md-tag)");
   Array.prototype.forEach.call(links, function (link) {
     var target = new URL(link.getAttribute("href"), location.href);
     var sameDocument = target.href.split("#")[0] === location.href.split("#")[0];

@@ -225,22 +225,34 @@ class SqlStorage:
         return cur.rowcount == 1
 
     def add_invited_member(self, email: str, *, name: str = "", cohort: str = "",
-                           access_ends: date | None = None) -> None:
-        """Create the member without a password, or update their details
-        (an existing password is kept)."""
-        self.add_invited_members([NewMember(email, name, cohort, access_ends)])
+                           access_ends: date | None = None) -> Member | None:
+        """Create the member without a password, or update their details; what
+        they were before (see add_invited_members)."""
+        return self.add_invited_members([NewMember(email, name, cohort, access_ends)])[email]
 
-    def add_invited_members(self, rows: Iterable[NewMember | Mapping[str, Any]]) -> None:
-        """add_invited_member for every row, all in one transaction: all or none."""
+    def add_invited_members(self, rows: Iterable[NewMember | Mapping[str, Any]]) -> dict[str, Member | None]:
+        """Create each member without a password, or update their details, all
+        in one transaction: all or none.
+
+        An existing member keeps their password, and their end date when the
+        row gives none: a spreadsheet with that cell left empty must not quietly
+        give back access that was ended. Returns each email's member as it was
+        before (None if new), so the caller can say what changed."""
         members = [_new_member(row) for row in rows]
+        before: dict[str, Member | None] = {}
         with self._write() as cur:
             for m in members:
+                row = cur.execute(f"SELECT {_MEMBER_COLUMNS} FROM members WHERE email = ?",
+                                  (m.email,)).fetchone()
+                before[m.email] = _member(row) if row else None
                 cur.execute(
                     f"INSERT INTO members ({_MEMBER_COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?)"
                     " ON CONFLICT (email) DO UPDATE SET name = excluded.name,"
-                    " cohort = excluded.cohort, access_ends = excluded.access_ends",
+                    " cohort = excluded.cohort,"
+                    " access_ends = COALESCE(excluded.access_ends, members.access_ends)",
                     (m.email, m.name, m.cohort, _iso(m.access_ends), self.clock()),
                 )
+        return before
 
     def remove_member(self, email: str) -> bool:
         """Delete a member with their sessions and tokens; False if unknown."""
@@ -251,12 +263,15 @@ class SqlStorage:
             return cur.rowcount == 1
 
     def set_password(self, email: str, password_hash: str) -> None:
-        """Store a new password hash and end every session the member has."""
+        """Store a new password hash, end every session the member has and
+        every link still out for them: an older invitation or reset email must
+        not choose another password over this one."""
         with self._write() as cur:
             cur.execute("UPDATE members SET password_hash = ? WHERE email = ?", (password_hash, email))
             if cur.rowcount != 1:
                 raise StorageError(f"{email} has no account")
             cur.execute("DELETE FROM sessions WHERE email = ?", (email,))
+            cur.execute("DELETE FROM tokens WHERE email = ?", (email,))
 
     def set_access_ends(self, email: str, access_ends: date | None) -> None:
         with self._write() as cur:
@@ -455,20 +470,20 @@ class SqlStorage:
 
     # -- facts about the database ---------------------------------------------------
 
-    def import_password_hashes(self, hashes: Mapping[str, str], *, source: str) -> int | None:
+    def import_password_hashes(self, hashes: Mapping[str, str], *, source: str) -> list[str] | None:
         """Add members with these password hashes, once per `source`.
 
-        Returns how many were added or given their password, or None if
-        `source` was imported before. A member already in the database keeps
-        their row, and gains the imported hash only if they have none. All in
-        one transaction with the record of the import, so a crash half-way
-        leaves nothing to clean up."""
+        Returns the emails added or given their password, or None if `source`
+        was imported before. A member already in the database keeps their
+        row, and gains the imported hash only if they have none. All in one
+        transaction with the record of the import, so a crash half-way leaves
+        nothing to clean up."""
         key = f"imported:{source}"
         now = self.clock()
         with self._write() as cur:
             if cur.execute("SELECT 1 FROM gateway_meta WHERE meta_key = ?", (key,)).fetchone():
                 return None
-            added = 0
+            added = []
             for email, password_hash in hashes.items():
                 cur.execute(
                     f"INSERT INTO members ({_MEMBER_COLUMNS}) VALUES (?, '', '', ?, NULL, ?)"
@@ -476,7 +491,8 @@ class SqlStorage:
                     " WHERE members.password_hash IS NULL",
                     (email, password_hash, now),
                 )
-                added += max(cur.rowcount, 0)
+                if cur.rowcount > 0:
+                    added.append(email)
             cur.execute("INSERT INTO gateway_meta (meta_key, meta_value) VALUES (?, ?)",
                         (key, _datetime(self.clock()).isoformat()))
         return added
