@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +24,12 @@ SCRIPT_HASHES_FILE = "_gateway/script-hashes.json"
 # Script types a browser runs; anything else (application/ld+json, the
 # application/json of Material's __config) is a data block that CSP ignores.
 _RUNNABLE_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"})
+
+
+# Every script element, from its start tag to its end tag (a script's text ends at
+# the first `</script`, as in a browser). Only these pieces are given to the
+# parser: parsing whole pages took 6 s for a build of 1,000 pages.
+_SCRIPT_ELEMENT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 
 
 class _InlineScripts(HTMLParser):
@@ -55,7 +62,9 @@ def inline_scripts(html: str) -> list[str]:
     """The inline scripts of one page, as the browser hashes them."""
     parser = _InlineScripts()
     # Browsers turn CR LF into LF before anything else reads the page.
-    parser.feed(html.replace("\r\n", "\n").replace("\r", "\n"))
+    page = html.replace("\r\n", "\n").replace("\r", "\n")
+    for element in _SCRIPT_ELEMENT.finditer(page):
+        parser.feed(element.group(0))
     parser.close()
     return parser.scripts
 
