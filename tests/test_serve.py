@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
+
+from servers import free_port
 
 if TYPE_CHECKING:
     from projects import Project
@@ -70,12 +71,6 @@ class Preview:
             pass
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait_for(check: Callable[[], bool], timeout: float, what: str, preview: Preview) -> float:
     """Seconds until `check()` held; fails with the server's output after `timeout`."""
     started = time.perf_counter()
@@ -103,7 +98,7 @@ def _answers(preview: Preview) -> bool:
 @pytest.fixture
 def preview(project: Project) -> Iterator[Preview]:
     """`leadingtrusts serve` on a free port in the project copy, once its home page answers."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "leadingtrusts", "serve", "--port", str(port)], cwd=project.root,
         env=dict(os.environ, LT_NOW=NOW), stdout=subprocess.PIPE,

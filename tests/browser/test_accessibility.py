@@ -12,28 +12,27 @@ control shows a focus ring that can be seen, and the controls Material draws
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import subprocess
-import tarfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
-
-from leadingtrusts.gateway.app import create_app
-from leadingtrusts.gateway.demo import DEMO_EMAIL, demo_database_url, prepare_demo_account
-from leadingtrusts.gateway.pages import TEMPLATES_DIR
-from leadingtrusts.gateway.settings import GatewaySettings
 from nu_checker import describe, is_allowed, run_vnu
 from projects import ROOT, Project
+from servers import running
+
+from leadingtrusts.gateway.app import create_app
+from leadingtrusts.gateway.demo import (
+    DEMO_EMAIL,
+    demo_database_url,
+    prepare_demo_account,
+)
+from leadingtrusts.gateway.pages import TEMPLATES_DIR
+from leadingtrusts.gateway.settings import GatewaySettings
 
 AXE_SCRIPT = ROOT / "tests/checkers/node_modules/axe-core/axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -43,7 +42,6 @@ HEIGHT = 900
 # Material marks the scheme it has applied on <body>.
 MATERIAL_SCHEME = {"light": "default", "dark": "slate"}
 # Published the day test_versions.py publishes: two cohorts, one of them earlier.
-PUBLISHED_AT = "2027-01-15T12:00:00"
 
 
 # -- axe ---------------------------------------------------------------------------
@@ -168,31 +166,6 @@ def test_every_members_page_passes_axe(built: Project, auditor: Auditor, serve_d
 # -- an earlier cohort's published pages --------------------------------------------
 
 
-def git(repo: Path, *args: str) -> bytes:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True).stdout
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, make_git_project) -> Path:
-    """The gh-pages tree of a fresh publish, as GitHub Pages would serve it."""
-    project = Project(make_git_project(tmp_path_factory.mktemp("published") / "project"))
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT"):
-            patch.delenv(name, raising=False)
-        # Publishing refuses placeholder addresses.
-        result = project.run("publish", now=PUBLISHED_AT, env={
-            "LT_SITE_URL": "https://leadingtrusts.org.uk/",
-            "LT_MEMBERS_URL": "https://members.leadingtrusts.org.uk/",
-            "LT_CONTACT_EMAIL": "programme@leadingtrusts.org.uk"})
-    assert result.code == 0, result.output
-    served = project.root.parent / "gh-pages"
-    served.mkdir()
-    with tarfile.open(fileobj=io.BytesIO(git(project.root, "archive", "--format=tar", "gh-pages"))) as tar:
-        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-        tar.extractall(served, **safe)
-    return served
-
-
 def earlier_cohorts(published: Path) -> list[str]:
     versions = json.loads((published / "versions.json").read_text(encoding="utf-8"))
     return [version["version"] for version in versions if "latest" not in version["aliases"]]
@@ -271,17 +244,8 @@ def gateway(built: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         database, hasher=PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1))
     settings = GatewaySettings(site_dir=built.path("site/members"), database_url=demo_database_url(database),
                                session_key="k" * 48, production=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, accounts=accounts), host="127.0.0.1",
-                                           port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Gateway(f"http://127.0.0.1:{port}", accounts, password)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(settings, accounts=accounts)) as base:
+        yield Gateway(base, accounts, password)
 
 
 def sign_in(tab, gateway: Gateway) -> None:

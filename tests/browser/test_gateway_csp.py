@@ -4,17 +4,13 @@ found at build time), its search worker answers, and nothing is refused."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
+from servers import running
 
 from leadingtrusts.gateway.accounts import AccountStore
-from leadingtrusts.gateway.addresses import UVICORN_OPTIONS
 from leadingtrusts.gateway.app import create_app
 from leadingtrusts.gateway.settings import GatewaySettings
 from leadingtrusts.gateway.storage import open_storage
@@ -40,20 +36,8 @@ def gateway(built, tmp_path: Path):
     settings = GatewaySettings(site_dir=built.path("site/members"),
                                database_url=f"sqlite://{tmp_path / 'gateway.sqlite3'}",
                                session_key="k" * 48, production=False)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, accounts=accounts),
-                                           log_level="warning", lifespan="off", **UVICORN_OPTIONS))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with running(create_app(settings, accounts=accounts)) as base:
+        yield base
     storage.close()
 
 

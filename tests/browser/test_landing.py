@@ -3,22 +3,13 @@ address, and the phone header of a published version."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import io
 import re
-import subprocess
-import tarfile
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
 import yaml
 from pypdf import PdfReader
-
-from leadingtrusts.pipeline.publish import publish
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -45,44 +36,6 @@ def bottom(locator) -> float:
     assert box is not None, f"{locator} is not shown"
     return box["y"] + box["height"]
 
-
-# --- a host that answers a missing address as GitHub Pages does ------------------------
-
-class _PagesHandler(http.server.SimpleHTTPRequestHandler):
-    """A static host with GitHub Pages' answer to a missing address: the root 404.html."""
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def send_error(self, code, message=None, explain=None) -> None:
-        not_found = Path(self.directory) / "404.html"
-        if code != 404 or not not_found.is_file():
-            return super().send_error(code, message, explain)
-        body = not_found.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-
-@pytest.fixture
-def serve_pages() -> Iterator[Callable[[Path], str]]:
-    """Serve a folder as GitHub Pages would; returns its base URL."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(_PagesHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -170,8 +123,8 @@ def test_a_printed_page_gives_each_links_full_address(built, page, serve_dir):
 
 # --- a missing address ------------------------------------------------------------------
 
-def test_a_missing_address_offers_search_and_the_sections(built, page, serve_pages):
-    base = serve_pages(built.path("site/public"))
+def test_a_missing_address_offers_search_and_the_sections(built, page, serve_dir):
+    base = serve_dir(built.path("site/public"))
     response = page.goto(f"{base}/programme/no-such-page/")
     assert response.status == 404
     assert heading(page) == "Page not found"
@@ -194,35 +147,9 @@ def test_a_missing_address_offers_search_and_the_sections(built, page, serve_pag
 
 # --- a published site: the root's page for a missing address, the phone header ---------
 
-NOW = "2027-01-15T12:00:00"
-
-
-@pytest.fixture(scope="module")
-def pages_dir(tmp_path_factory: pytest.TempPathFactory, make_git_project) -> Path:
-    """The gh-pages tree of a fresh publish of every cohort, checked out into a folder."""
-    project = make_git_project(tmp_path_factory.mktemp("landing") / "project")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LT_NOW", NOW)
-        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT"):
-            patch.delenv(name, raising=False)
-        patch.setenv("LT_SITE_URL", "https://leadingtrusts.org.uk/")
-        patch.setenv("LT_MEMBERS_URL", "https://members.leadingtrusts.org.uk/")
-        patch.setenv("LT_CONTACT_EMAIL", "programme@leadingtrusts.org.uk")
-        with redirect_stdout(io.StringIO()):
-            assert publish(project) == 0
-    served = project.parent / "gh-pages"
-    served.mkdir()
-    archive = subprocess.run(["git", "archive", "--format=tar", "gh-pages"], cwd=project,
-                             capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-        tar.extractall(served, **safe)
-    return served
-
-
 def test_a_missing_address_on_the_published_site_leads_to_the_latest_cohort(
-        page, serve_pages, pages_dir: Path) -> None:
-    base = serve_pages(pages_dir)
+        page, serve_dir, published: Path) -> None:
+    base = serve_dir(published)
     page.goto(f"{base}/cohort-9/nowhere/")
     page.wait_for_url(f"{base}/latest/404.html")
     assert heading(page) == "Page not found"
@@ -231,8 +158,8 @@ def test_a_missing_address_on_the_published_site_leads_to_the_latest_cohort(
 
 
 def test_without_javascript_the_root_page_for_a_missing_address_lists_the_sections(
-        browser, serve_pages, pages_dir: Path) -> None:
-    base = serve_pages(pages_dir)
+        browser, serve_dir, published: Path) -> None:
+    base = serve_dir(published)
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
     try:
@@ -252,8 +179,8 @@ def test_without_javascript_the_root_page_for_a_missing_address_lists_the_sectio
 
 @pytest.mark.parametrize("version", ["cohort-2", "latest"])
 def test_a_phone_header_shows_the_whole_site_name_beside_the_version_selector(
-        page, serve_dir, pages_dir: Path, version: str) -> None:
-    page.goto(f"{serve_dir(pages_dir)}/{version}/programme/schedule/")
+        page, serve_dir, published: Path, version: str) -> None:
+    page.goto(f"{serve_dir(published)}/{version}/programme/schedule/")
     selector = page.locator(".md-version__current").first
     selector.wait_for(state="visible")
     name = page.locator(".md-header__topic:first-child > .md-ellipsis")
@@ -269,8 +196,8 @@ def test_a_phone_header_shows_the_whole_site_name_beside_the_version_selector(
 
 
 def test_an_earlier_cohorts_first_screen_says_its_applications_have_closed(
-        page, serve_dir, pages_dir: Path) -> None:
-    page.goto(f"{serve_dir(pages_dir)}/cohort-2/")
+        page, serve_dir, published: Path) -> None:
+    page.goto(f"{serve_dir(published)}/cohort-2/")
     card = page.locator(".lt-glance")
     assert "applications closed" in card.inner_text()
     assert page.get_by_role("link", name="Ask for the application form").count() == 0

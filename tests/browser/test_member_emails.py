@@ -4,15 +4,12 @@ the password, resets it from the emailed link and signs in with the new one."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from gateway.smtp_server import LocalSmtpServer, link_in, parts
+from servers import free_port, running
 
 from leadingtrusts.gateway import cli
 from leadingtrusts.gateway.accounts import AccountStore
@@ -26,12 +23,6 @@ EMAIL, NAME = "newcomer@trust.example", "Nadia Newcomer"
 FIRST_PASSWORD, SECOND_PASSWORD = "my first long password", "a second long password"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     server = LocalSmtpServer().start()
@@ -42,7 +33,7 @@ def smtp():
 @pytest.fixture
 def gateway(built, tmp_path: Path, smtp, monkeypatch):
     """The gateway on 127.0.0.1, and `members invite` set up to use its database."""
-    port = _free_port()
+    port = free_port()  # the gateway's address goes into its settings and the emails
     base = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp_path / 'private' / 'gateway.sqlite3'}"
     for name, value in {
@@ -56,16 +47,8 @@ def gateway(built, tmp_path: Path, smtp, monkeypatch):
     settings = GatewaySettings(site_dir=built.path("site/members"), database_url=database_url,
                                session_key="k" * 48, production=False, members_url=base + "/",
                                smtp=smtp.settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, accounts=accounts), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(settings, accounts=accounts), port=port):
+        yield base
     storage.close()
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
+from servers import running
 
 from leadingtrusts.gateway.accounts import AccountStore
 from leadingtrusts.gateway.app import create_app
@@ -25,12 +22,6 @@ SEARCH_HEADING = "Four questions before any school joins"
 EMAIL, PASSWORD = "reader@trust.example", "correct horse battery staple"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gateway(built, tmp_path: Path):
     database_url = f"sqlite://{tmp_path / 'gateway.sqlite3'}"
@@ -40,17 +31,8 @@ def gateway(built, tmp_path: Path):
     settings = GatewaySettings(site_dir=built.path("site/members"), database_url=database_url,
                                audit_log=tmp_path / "audit.jsonl",
                                session_key="k" * 48, production=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, accounts=accounts), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(settings, accounts=accounts)) as base:
+        yield base
     accounts.storage.close()
 
 

@@ -7,50 +7,16 @@ served as GitHub Pages would serve it.
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
 
 from leadingtrusts.site.loading import load_site
-from leadingtrusts.pipeline.publish import publish
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = "2027-01-15T12:00:00"
 SCHEDULE = "programme/schedule/"
-
-
-def git(repo: Path, *args: str) -> bytes:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True).stdout
-
-
-@pytest.fixture(scope="module")
-def pages_dir(tmp_path_factory: pytest.TempPathFactory, make_git_project) -> Path:
-    """The gh-pages tree of a fresh publish, checked out into a folder."""
-    project = make_git_project(tmp_path_factory.mktemp("versions") / "project")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LT_NOW", NOW)
-        for name in ("SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION", "LT_COHORT"):
-            patch.delenv(name, raising=False)
-        # Publishing refuses placeholder addresses: real-looking ones, as in production.
-        patch.setenv("LT_SITE_URL", "https://leadingtrusts.org.uk/")
-        patch.setenv("LT_MEMBERS_URL", "https://members.leadingtrusts.org.uk/")
-        patch.setenv("LT_CONTACT_EMAIL", "programme@leadingtrusts.org.uk")
-        with redirect_stdout(io.StringIO()):
-            assert publish(project) == 0
-    served = project.parent / "gh-pages"
-    served.mkdir()
-    archive = io.BytesIO(git(project, "archive", "--format=tar", "gh-pages"))
-    with tarfile.open(fileobj=archive) as tar:
-        # The archive is git's own output; the "data" filter exists from 3.11.4 on.
-        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-        tar.extractall(served, **safe)
-    return served
 
 
 @pytest.fixture
@@ -79,8 +45,8 @@ def open_selector(page) -> None:
 
 
 def test_the_root_lands_on_latest_and_the_selector_lists_every_cohort(
-        desktop, serve_dir, pages_dir: Path) -> None:
-    base = serve_dir(pages_dir)
+        desktop, serve_dir, published: Path) -> None:
+    base = serve_dir(published)
     desktop.goto(f"{base}/")
     desktop.wait_for_url(f"{base}/latest/")
     newest = titles()[-1]
@@ -95,8 +61,8 @@ def test_the_root_lands_on_latest_and_the_selector_lists_every_cohort(
 
 
 def test_switching_to_an_earlier_cohort_keeps_the_page_and_shows_the_banner(
-        desktop, serve_dir, pages_dir: Path) -> None:
-    base = serve_dir(pages_dir)
+        desktop, serve_dir, published: Path) -> None:
+    base = serve_dir(published)
     desktop.goto(f"{base}/latest/{SCHEDULE}")
     open_selector(desktop)
     earlier = titles()[0]
@@ -111,8 +77,8 @@ def test_switching_to_an_earlier_cohort_keeps_the_page_and_shows_the_banner(
     desktop.wait_for_url(f"{base}/latest/{SCHEDULE}")
 
 
-def test_the_selector_works_on_a_phone(page, serve_dir, pages_dir: Path) -> None:
-    base = serve_dir(pages_dir)
+def test_the_selector_works_on_a_phone(page, serve_dir, published: Path) -> None:
+    base = serve_dir(published)
     page.goto(f"{base}/cohort-2/{SCHEDULE}")
     assert page.locator('[data-lt-banner="earlier-cohort"]').is_visible()
     open_selector(page)

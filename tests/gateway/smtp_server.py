@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from leadingtrusts.gateway.mail import SmtpSettings
+from servers import free_port
 
 SENDER = "LeadingTrusts <programme@leadingtrusts.test>"
 
@@ -94,12 +94,6 @@ def link_in(message: EmailMessage) -> str:
 def closed_port() -> int:
     """A port on 127.0.0.1 where nothing listens: an SMTP server that is down."""
     return free_port()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(name="smtp_server")

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from dataclasses import replace
 
 import httpx
 import pytest
-import uvicorn
 from starlette.requests import Request
 
 from leadingtrusts.gateway import GatewayConfigError, GatewaySettings, create_app
 from leadingtrusts.gateway.addresses import (
-    UVICORN_OPTIONS,
     client_address,
     parse_trusted_proxies,
     request_scheme,
 )
+from servers import running
 
 from .helpers import csrf_token
 
@@ -120,19 +116,8 @@ def served(settings, accounts):
     # Plain http at 127.0.0.1 as in `make members`: development mode, or the
     # cookies would be Secure and the client would not send them back.
     app = create_app(replace(settings, ip_failure_limit=3, production=False), accounts=accounts)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **UVICORN_OPTIONS))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with running(app) as base:
+        yield base
 
 
 def test_rotating_forwarded_for_behind_a_local_proxy_still_meets_the_limit(served, audit_path):

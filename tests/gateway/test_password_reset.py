@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
-import time
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
+from servers import running
 
 from leadingtrusts.gateway import create_app
 from leadingtrusts.gateway.invitations import invitee, send_invitations
@@ -239,17 +238,9 @@ def stalled_gateway(settings, accounts):
     # Plain http at 127.0.0.1: development mode, so the CSRF cookie is not Secure.
     app = create_app(replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=stalled.port, tls="none"),
                              production=False), accounts=accounts)
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", stalled
-    stalled.release.set()
-    server.should_exit = True
-    thread.join(timeout=30)
-    sock.close()
+    with running(app) as base:
+        yield base, stalled
+        stalled.release.set()
 
 
 def test_the_answer_comes_before_the_email_is_handed_over(stalled_gateway):

@@ -4,13 +4,10 @@ request line exactly as written."""
 from __future__ import annotations
 
 import http.client
-import socket
-import threading
-import time
 from dataclasses import replace
 
 import pytest
-import uvicorn
+from servers import running
 
 from leadingtrusts.gateway import create_app
 
@@ -19,21 +16,8 @@ from .helpers import MEMBER, OUTSIDE_SECRET, SECRET_SENTENCE, assert_no_members_
 
 @pytest.fixture
 def server(settings, accounts):
-    app = create_app(replace(settings), accounts=accounts)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with running(create_app(replace(settings), accounts=accounts)) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 def fetch(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
