@@ -168,21 +168,27 @@ def test_tokens_need_an_account_and_die_with_it(storage):
     assert storage.consume_token(token, "invite") is None
 
 
-def test_a_token_used_twice_at_once_works_once(storage, database_url):
-    storage.add_invited_member(MEMBER)
-    token = storage.create_token(MEMBER, "reset", timedelta(hours=1))
-    others = [open_storage(database_url) for _ in range(4)]
-    results, barrier = [], threading.Barrier(len(others))
+def all_at_once(calls: list) -> list:
+    """What each call returned, the calls made from as many threads released together."""
+    results, barrier = [], threading.Barrier(len(calls))
 
-    def use(other):
+    def call(function):
         barrier.wait()
-        results.append(other.consume_token(token, "reset"))
+        results.append(function())
 
-    threads = [threading.Thread(target=use, args=(other,)) for other in others]
+    threads = [threading.Thread(target=call, args=(function,)) for function in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_a_token_used_twice_at_once_works_once(storage, database_url):
+    storage.add_invited_member(MEMBER)
+    token = storage.create_token(MEMBER, "reset", timedelta(hours=1))
+    others = [open_storage(database_url) for _ in range(4)]
+    results = all_at_once([lambda other=other: other.consume_token(token, "reset") for other in others])
     for other in others:
         other.close()
     assert results.count(MEMBER) == 1 and results.count(None) == 3
@@ -291,17 +297,7 @@ def test_success_clears_the_pair_and_forgives_one_address_failure(throttle):
 def test_parallel_guesses_from_several_processes_get_no_extra_tries(database_url, clock):
     others = [open_storage(database_url, clock=clock) for _ in range(8)]
     throttles = [LoginThrottle(o, pair_limit=3, address_limit=50, max_delay=600, window=900) for o in others]
-    results, barrier = [], threading.Barrier(len(throttles))
-
-    def guess(throttle):
-        barrier.wait()
-        results.append(throttle.begin(MEMBER, "198.51.100.7"))
-
-    threads = [threading.Thread(target=guess, args=(t,)) for t in throttles]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once([lambda t=t: t.begin(MEMBER, "198.51.100.7") for t in throttles])
     for other in others:
         other.close()
     assert results.count(0) == 3
